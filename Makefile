@@ -1,0 +1,39 @@
+# probe: the two commands of the README, and the developer's others.
+GO      ?= go
+PKGS    := ./...
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: setup demo test bench lint fuzz build schema
+
+setup:
+	@scripts/setup.sh
+
+build:
+	$(GO) build -o probe ./cmd/probe
+
+## demo: start the demo shop and run the example suite against it
+demo: setup
+	$(GO) run ./cmd/probe demo
+
+## test: the whole test suite, real Chromium, Prometheus and demo shop included
+test: setup
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -timeout 14m $(PKGS)
+
+## bench: Go benchmarks (speed and memory are measured here, never in tests)
+bench: setup
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 $(PKGS)
+
+## lint: formatting, vet and staticcheck
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) run $(STATICCHECK) $(PKGS)
+
+## fuzz: fuzz the suite loader for a while; new findings land in testdata/fuzz
+fuzz:
+	$(GO) test ./suite -run '^$$' -fuzz FuzzLoad -fuzztime 60s
+
+## schema: regenerate the committed JSON Schema
+schema:
+	$(GO) run ./cmd/probe schema > examples/schema.json

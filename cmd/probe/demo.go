@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/probe-dev/probe/demoapp"
+	"github.com/probe-dev/probe/examples"
+	"github.com/probe-dev/probe/suite"
+	"github.com/spf13/cobra"
+)
+
+func newDemo(log *slog.Logger) *cobra.Command {
+	var suitePath, outDir string
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run probe end to end against the embedded demo shop",
+		Long: `demo starts the embedded demo shop on a free loopback port, loads the
+example suite (embedded, or --suite) against it and shows what probe does
+with it.`,
+		Args: argsBetween(0, 0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			out := cmd.OutOrStdout()
+			if suitePath == "" {
+				dir := filepath.Join(outDir, "suite")
+				if err := examples.WriteShop(dir); err != nil {
+					return err
+				}
+				suitePath = dir
+			}
+			shop := demoapp.New(demoapp.WithLogger(log))
+			srv, err := demoapp.Start(ctx, shop, "127.0.0.1:0", "")
+			if err != nil {
+				return err
+			}
+			defer srv.Close()
+			fmt.Fprintf(out, "demo shop serving at %s\n", srv.URL())
+			// Every loopback environment of the example points at the demo shop.
+			lookup := func(name string) (string, bool) {
+				switch name {
+				case "SHOP_URL", "STAGING_URL", "PROD_URL":
+					return srv.URL(), true
+				}
+				return os.LookupEnv(name)
+			}
+			s, err := suite.Load(suitePath, suite.WithLookupEnv(lookup))
+			if err != nil {
+				return err
+			}
+			return printOverview(out, s)
+		},
+	}
+	cmd.Flags().StringVar(&suitePath, "suite", "", "suite folder or file (default: the embedded examples/shop)")
+	cmd.Flags().StringVar(&outDir, "out", filepath.Join(".probe", "demo"), "folder for the demo's files and reports")
+	return cmd
+}

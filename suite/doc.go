@@ -1,0 +1,8 @@
+// Package suite owns the suite format: it loads a suite folder (probe.yaml,
+// scenarios/*.yaml, loadtests/*.yaml) or one file into a validated, typed
+// model with defaults applied, expands ${VAR} from the environment, redacts
+// secrets, and prints the JSON Schema of exactly what it accepts.
+//
+// Every mistake is reported at once, sorted, each at file:line:column with the
+// field path. It imports only the standard library and a YAML parser.
+package suite

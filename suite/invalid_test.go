@@ -1,0 +1,233 @@
+package suite
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// validBase is a minimal valid suite file that bad cases build on.
+const validBase = `environments:
+  dev:
+    base_url: http://127.0.0.1:8080
+`
+
+// invalidCase is a suite file with mistakes and the exact errors it must give.
+// schemaCatches says whether the JSON Schema alone also rejects it; the
+// cases it cannot catch are references, uniqueness and compiled expressions.
+type invalidCase struct {
+	name          string
+	yaml          string
+	want          []string
+	schemaCatches bool
+}
+
+var invalidCases = []invalidCase{
+	{
+		name: "unknown top-level key with hint",
+		yaml: validBase + "scenarioz: []\n",
+		want: []string{`suite.yaml:4:1: scenarioz: unknown field "scenarioz" (did you mean "scenarios"?)`},
+		schemaCatches: true,
+	},
+	{
+		name: "unknown key without a close match",
+		yaml: validBase + "banana: 1\n",
+		want: []string{`suite.yaml:4:1: banana: unknown field "banana"`},
+		schemaCatches: true,
+	},
+	{
+		name: "no environments",
+		yaml: "name: x\n",
+		want: []string{`suite.yaml:1:1: the suite defines no environments: add an environments: mapping with at least one base_url`},
+	},
+	{
+		name: "relative base_url",
+		yaml: "environments:\n  dev:\n    base_url: 127.0.0.1:8080\n",
+		want: []string{`suite.yaml:3:15: environments.dev.base_url: "127.0.0.1:8080" is not an absolute http(s) URL, like http://127.0.0.1:8080`},
+	},
+	{
+		name: "missing base_url",
+		yaml: "environments:\n  dev:\n    protected: true\n",
+		want: []string{`suite.yaml:3:5: environments.dev: missing required field "base_url"`},
+		schemaCatches: true,
+	},
+	{
+		name: "protected is not a boolean",
+		yaml: "environments:\n  dev:\n    base_url: http://127.0.0.1:1\n    protected: yes please\n",
+		want: []string{`suite.yaml:4:16: environments.dev.protected: want true or false, got "yes please"`},
+		schemaCatches: true,
+	},
+	{
+		name: "bad rate",
+		yaml: "environments:\n  dev:\n    base_url: http://127.0.0.1:1\n    max_rate: fast\n",
+		want: []string{`suite.yaml:4:15: environments.dev.max_rate: want a rate like 50/s, 3000/m or 10/h, got "fast"`},
+		schemaCatches: true,
+	},
+	{
+		name: "unset variable",
+		yaml: "environments:\n  dev:\n    base_url: ${NOPE_URL}\n",
+		want: []string{`suite.yaml:3:15: environments.dev.base_url: environment variable NOPE_URL is not set: set it, or write ${NOPE_URL:-default}`},
+	},
+	{
+		name: "version",
+		yaml: "version: 2\n" + validBase,
+		want: []string{`suite.yaml:1:10: version: version 2 is not known; this probe reads version 1`},
+	},
+	{
+		name: "scenario kind and name",
+		yaml: validBase + "scenarios:\n  - kind: htp\n",
+		want: []string{
+			`suite.yaml:5:5: scenarios[0]: missing required field "name"`,
+			`suite.yaml:5:11: scenarios[0].kind: "htp" is not one of http, browser (did you mean "http"?)`,
+		},
+		schemaCatches: true,
+	},
+	{
+		name: "http scenario without request",
+		yaml: validBase + "scenarios:\n  - name: a\n    kind: http\n",
+		want: []string{`suite.yaml:5:5: scenarios[0]: an http scenario needs a request: with at least url`},
+	},
+	{
+		name: "browser step with two actions",
+		yaml: validBase + "scenarios:\n  - name: a\n    kind: browser\n    steps:\n      - click: '#a'\n        navigate: /\n",
+		want: []string{`suite.yaml:8:9: scenarios[0].steps[0]: has click and navigate; give exactly one of navigate, click, type, select, wait_visible, wait_hidden, assert_text, assert_url, eval, screenshot`},
+		schemaCatches: true,
+	},
+	{
+		name: "browser step with no action",
+		yaml: validBase + "scenarios:\n  - name: a\n    kind: browser\n    steps:\n      - name: nothing\n",
+		want: []string{`suite.yaml:8:9: scenarios[0].steps[0]: needs exactly one of navigate, click, type, select, wait_visible, wait_hidden, assert_text, assert_url, eval, screenshot`},
+		schemaCatches: true,
+	},
+	{
+		name: "type step without text",
+		yaml: validBase + "scenarios:\n  - name: a\n    kind: browser\n    steps:\n      - type: {selector: '#e'}\n",
+		want: []string{`suite.yaml:8:15: scenarios[0].steps[0].type: missing required field "text"`},
+		schemaCatches: true,
+	},
+	{
+		name: "bad regular expressions",
+		yaml: validBase + "scenarios:\n  - name: a\n    kind: http\n    request: {url: /}\n    expect:\n      body_regex: '(['\n",
+		want: []string{"suite.yaml:9:19: scenarios[0].expect.body_regex[0]: bad regular expression: missing closing ]: `[`"},
+	},
+	{
+		name: "status code out of range",
+		yaml: validBase + "scenarios:\n  - name: a\n    kind: http\n    request: {url: /}\n    expect: {status: [200, 999]}\n",
+		want: []string{`suite.yaml:8:28: scenarios[0].expect.status[1]: 999 is not an HTTP status code (100–599)`},
+	},
+	{
+		name: "status is text",
+		yaml: validBase + "scenarios:\n  - name: a\n    kind: http\n    request: {url: /}\n    expect: {status: ok}\n",
+		want: []string{`suite.yaml:8:22: scenarios[0].expect.status[0]: want a whole number of at least 0, got "ok"`},
+		schemaCatches: true,
+	},
+	{
+		name: "duplicate scenario",
+		yaml: validBase + "scenarios:\n  - {name: a, kind: http, request: {url: /}}\n  - {name: a, kind: http, request: {url: /}}\n",
+		want: []string{`suite.yaml:6:12: scenarios[1].name: scenario "a" is already defined at suite.yaml:5:5`},
+	},
+	{
+		name: "duplicate key",
+		yaml: validBase + "scenarios:\n  - name: a\n    name: b\n    kind: http\n    request: {url: /}\n",
+		want: []string{`suite.yaml:6:5: scenarios[0].name: "name" is given twice`},
+	},
+	{
+		name: "jitter not shorter than interval",
+		yaml: validBase + "scenarios:\n  - name: a\n    kind: http\n    request: {url: /}\n    schedule: {interval: 10s, jitter: 10s}\n",
+		want: []string{`suite.yaml:8:39: scenarios[0].schedule.jitter: jitter 10s must be shorter than the interval 10s`},
+	},
+	{
+		name: "list where a mapping belongs",
+		yaml: validBase + "scenarios:\n  - name: a\n    kind: http\n    request: [/]\n",
+		want: []string{`suite.yaml:7:14: scenarios[0].request: want a mapping with keys method, url, headers, body, …, got a list`},
+		schemaCatches: true,
+	},
+	{
+		name: "empty list item",
+		yaml: validBase + "scenarios:\n  -\n",
+		want: []string{`suite.yaml:5:4: scenarios[0]: empty list item: remove the lone '-' or give it a value`},
+		schemaCatches: true,
+	},
+	{
+		name: "load test threshold names an unknown endpoint",
+		yaml: validBase + loadTest("    thresholds:\n      - {endpoint: prodcts, p95: 100ms}\n"),
+		want: []string{`suite.yaml:13:20: loadtests[0].thresholds[0].endpoint: unknown endpoint "prodcts" (did you mean "products"?); this load test's targets are products`},
+	},
+	{
+		name: "threshold with two metrics",
+		yaml: validBase + loadTest("    thresholds:\n      - {p95: 100ms, error_rate: 1%}\n"),
+		want: []string{`suite.yaml:13:9: loadtests[0].thresholds[0]: has p95 and error_rate; give exactly one of p50, p90, p95, p99, max_latency, error_rate, min_throughput`},
+		schemaCatches: true,
+	},
+	{
+		name: "load test without limits",
+		yaml: validBase + "loadtests:\n  - name: l\n    targets: [{name: t, path: /}]\n    profile: [{constant: {rate: 1/s, duration: 1s}}]\n",
+		want: []string{`suite.yaml:5:5: loadtests[0]: missing required field "limits"`},
+		schemaCatches: true,
+	},
+	{
+		name: "bad template and body both ways",
+		yaml: validBase + "loadtests:\n  - name: l\n    targets:\n      - {name: t, path: '/p/{{randInt 1}', body: x, body_file: b.json}\n    profile: [{constant: {rate: 1/s, duration: 1s}}]\n    limits: {max_duration: 1s, max_requests: 1}\n",
+		want: []string{
+			`suite.yaml:7:25: loadtests[0].targets[0].path: bad template: 1: unexpected "}" in operand`,
+			`suite.yaml:7:64: loadtests[0].targets[0].body_file: cannot read b.json: no such file or directory (paths are relative to the suite file)`,
+			`suite.yaml:7:64: loadtests[0].targets[0].body_file: give body or body_file, not both`,
+		},
+	},
+	{
+		name: "template variable missing in an environment",
+		yaml: validBase + "loadtests:\n  - name: l\n    targets:\n      - {name: t, path: '/u/{{var \"user\"}}'}\n    profile: [{constant: {rate: 1/s, duration: 1s}}]\n    limits: {max_duration: 1s, max_requests: 1}\n",
+		want: []string{`suite.yaml:7:25: loadtests[0].targets[0].path: variable "user" is not defined in environment "dev": add it under environments.dev.variables`},
+	},
+	{
+		name: "steps going down and zero requests",
+		yaml: validBase + "loadtests:\n  - name: l\n    targets: [{name: t, path: /}]\n    profile:\n      - steps: {from: 10/s, to: 5/s, step: 1/s, step_duration: 1s}\n    limits: {max_duration: 1s, max_requests: 0}\n",
+		want: []string{
+			`suite.yaml:8:33: loadtests[0].profile[0].steps.to: to 5/s is below from 10/s; steps go up`,
+			`suite.yaml:9:46: loadtests[0].limits.max_requests: must be at least 1`,
+		},
+	},
+	{
+		name: "slo references",
+		yaml: validBase + loadTest("") + "slos:\n  availability: {target: 100%}\n  latency:\n    - {scenario: nope, p95: 1s}\n    - {loadtest: l, endpoint: prod, p95: 1s}\n",
+		want: []string{
+			`suite.yaml:13:26: slos.availability.target: must be above 0% and below 100% (100% leaves no error budget)`,
+			`suite.yaml:15:18: slos.latency[0].scenario: unknown scenario "nope"`,
+			`suite.yaml:16:31: slos.latency[1].endpoint: load test "l" has no endpoint "prod" (did you mean "products"?)`,
+		},
+	},
+	{
+		name: "not YAML",
+		yaml: "environments:\n  dev: [\n",
+		want: []string{`suite.yaml:2:1: not valid YAML: did not find expected node content`},
+	},
+	{
+		name: "two documents",
+		yaml: validBase + "---\nname: x\n",
+		want: []string{`suite.yaml:4:1: holds more than one YAML document (---); put each in its own file`},
+	},
+	{
+		name: "unknown environment in envs",
+		yaml: validBase + "defaults: {envs: [prod]}\n",
+		want: []string{`suite.yaml:4:19: defaults.envs[0]: unknown environment "prod"; the suite defines dev`},
+	},
+}
+
+// loadTest is a valid load test with extra lines appended.
+func loadTest(extra string) string {
+	return "loadtests:\n  - name: l\n    targets:\n      - name: products\n        path: /api/products\n" +
+		"    profile:\n      - constant: {rate: 10/s, duration: 1s}\n    limits: {max_duration: 5s, max_requests: 100}\n" + extra
+}
+
+func TestLoadInvalid(t *testing.T) {
+	for _, tt := range invalidCases {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadBytes("suite.yaml", []byte(tt.yaml), WithLookupEnv(noEnv))
+			var errs Errors
+			require.ErrorAs(t, err, &errs, "want suite errors, got %v", err)
+			assert.Equal(t, tt.want, strings.Split(errs.Error(), "\n"))
+		})
+	}
+}

@@ -1,0 +1,209 @@
+package suite
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// noEnv is an empty process environment, so tests do not depend on the host's.
+func noEnv(string) (string, bool) { return "", false }
+
+func envMap(m map[string]string) LookupEnv {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+const exampleDir = "../examples/shop"
+
+func TestLoadExample(t *testing.T) {
+	s, err := Load(exampleDir, WithLookupEnv(noEnv))
+	require.NoError(t, err)
+
+	assert.Equal(t, "demo-shop", s.Name)
+	assert.Equal(t, []string{"dev", "prod", "staging"}, s.EnvNames())
+	assert.Equal(t, "http://127.0.0.1:8080", s.Environments["dev"].BaseURL)
+	assert.True(t, s.Environments["prod"].Protected)
+	assert.Equal(t, Rate{Freq: 20, Per: time.Second}, *s.Environments["prod"].MaxRate)
+	assert.Len(t, s.Files, 4)
+
+	health := s.Scenario("health")
+	require.NotNil(t, health)
+	assert.Equal(t, KindHTTP, health.Kind)
+	assert.Equal(t, "GET", health.Request.Method, "method defaults to GET")
+	assert.Equal(t, []int{200}, health.Expect.Status, "a single status is a list of one")
+	assert.Equal(t, 15*time.Second, health.Schedule.Interval.Std())
+	assert.Equal(t, 5*time.Second, health.Timeout.Std())
+	assert.Equal(t, 1, *health.Retries, "retries come from defaults")
+	assert.Equal(t, []string{"dev", "prod", "staging"}, health.Envs, "no envs means all")
+
+	checkout := s.Scenario("checkout")
+	require.NotNil(t, checkout)
+	require.Len(t, checkout.Steps, 17)
+	assert.Equal(t, "navigate /products/1", checkout.Steps[0].Name)
+	assert.Equal(t, "place order", checkout.Steps[11].Name)
+	assert.Equal(t, 15*time.Second, checkout.Steps[11].Timeout.Std())
+	assert.Equal(t, DefaultStepTimeout, checkout.Steps[0].Timeout.Std())
+	assert.Equal(t, 30*time.Second, checkout.Schedule.Jitter.Std())
+	assert.Equal(t, "demo-password", checkout.Steps[9].Type.Text)
+
+	spike := s.LoadTest("spike")
+	require.NotNil(t, spike)
+	assert.Equal(t, []string{"dev", "staging"}, spike.Envs)
+	require.Len(t, spike.Targets, 4)
+	assert.Equal(t, "POST", spike.Targets[2].Method)
+	assert.Equal(t, "GET", spike.Targets[0].Method)
+	assert.Equal(t, 4, *spike.Targets[0].Weight)
+	assert.Equal(t, Rate{Freq: 100, Per: time.Second}, spike.Profile[1].Spike.Rate)
+	assert.Equal(t, 5000, spike.Limits.MaxRequests)
+	assert.InDelta(t, 0.005, float64(*spike.Thresholds[4].ErrorRate), 1e-12)
+	assert.Equal(t, "products", spike.Thresholds[4].Endpoint)
+
+	assert.InDelta(t, 0.995, float64(s.SLOs.Availability.Target), 1e-12)
+	assert.Equal(t, 30*24*time.Hour, s.SLOs.Availability.Window.Std())
+
+	// The default password came through a secret variable: it is redacted.
+	assert.Equal(t, "text "+Redacted, s.Redactor.Redact("text demo-password"))
+}
+
+func TestLoadExpandsVariables(t *testing.T) {
+	s, err := Load(exampleDir, WithLookupEnv(envMap(map[string]string{
+		"SHOP_URL":      "http://127.0.0.1:9999",
+		"SHOP_PASSWORD": "hunter2-long-secret",
+	})))
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:9999", s.Environments["dev"].BaseURL)
+	assert.Equal(t, "hunter2-long-secret", s.Scenario("checkout").Steps[9].Type.Text)
+	assert.Equal(t, "pw="+Redacted, s.Redactor.Redact("pw=hunter2-long-secret"))
+	assert.True(t, s.Redactor.Secret("x hunter2-long-secret y"))
+	assert.False(t, s.Redactor.Secret("http://127.0.0.1:9999"), "a URL is not secret")
+}
+
+func TestExpand(t *testing.T) {
+	ex := newExpander(envMap(map[string]string{"A": "1", "API_TOKEN": "tok", "PLAIN": "p"}), []string{"PLAIN"})
+	tests := []struct{ in, want, err string }{
+		{in: "no vars", want: "no vars"},
+		{in: "${A}", want: "1"},
+		{in: "x${A}y${A}", want: "x1y1"},
+		{in: "${B:-dflt}", want: "dflt"},
+		{in: "${A:-dflt}", want: "1"},
+		{in: "$${A}", want: "${A}"},
+		{in: "cost $5 and ^a$", want: "cost $5 and ^a$"},
+		{in: "${B}", err: "environment variable B is not set: set it, or write ${B:-default}"},
+		{in: "${A", err: "unclosed ${: write ${NAME}, or $${ for a literal ${"},
+		{in: "${1x}", err: `${1x}: "1x" is not a variable name (letters, digits and _)`},
+		{in: "${API_TOKEN}-${PLAIN}", want: "tok-p"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ex.expand(tt.in)
+			if tt.err != "" {
+				require.EqualError(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	r := newRedactor(ex.values)
+	assert.Equal(t, Redacted+"-"+Redacted, r.Redact("tok-p"), "named and declared secrets are both redacted")
+}
+
+func TestScalars(t *testing.T) {
+	tests := []struct {
+		in   string
+		into scalar
+		want any
+		err  string
+	}{
+		{in: "300ms", into: new(Duration), want: Duration(300 * time.Millisecond)},
+		{in: "30d", into: new(Duration), want: Duration(30 * 24 * time.Hour)},
+		{in: "1d12h", into: new(Duration), want: Duration(36 * time.Hour)},
+		{in: "0s", into: new(Duration), err: "must be more than zero"},
+		{in: "-5s", into: new(Duration), err: `want a duration like 300ms, 30s, 5m or 30d, got "-5s"`},
+		{in: "5 s", into: new(Duration), err: `want a duration like 300ms, 30s, 5m or 30d, got "5 s"`},
+		{in: "500/s", into: new(Rate), want: Rate{500, time.Second}},
+		{in: "30000/m", into: new(Rate), want: Rate{30000, time.Minute}},
+		{in: "2/h", into: new(Rate), want: Rate{2, time.Hour}},
+		{in: "0/s", into: new(Rate), err: "must be more than zero"},
+		{in: "50", into: new(Rate), err: `want a rate like 50/s, 3000/m or 10/h, got "50"`},
+		{in: "5/d", into: new(Rate), err: `want a rate like 50/s, 3000/m or 10/h, got "5/d"`},
+		{in: "99.9%", into: new(Percent), want: Percent(0.999)},
+		{in: "1%", into: new(Percent), want: Percent(0.01)},
+		{in: "150%", into: new(Percent), err: "150% is more than 100%"},
+		{in: "0.5", into: new(Percent), err: `want a percentage like 99.9% or 1%, got "0.5"`},
+		{in: "1e2%", into: new(Percent), err: `want a percentage like 99.9% or 1%, got "1e2%"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			err := tt.into.parse(tt.in)
+			if tt.err != "" {
+				require.EqualError(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			switch v := tt.into.(type) {
+			case *Duration:
+				assert.InDelta(t, float64(tt.want.(Duration)), float64(*v), 1)
+			case *Rate:
+				assert.Equal(t, tt.want, *v)
+			case *Percent:
+				assert.InDelta(t, float64(tt.want.(Percent)), float64(*v), 1e-12)
+			}
+		})
+	}
+	assert.Equal(t, "30d", Duration(30*24*time.Hour).String())
+	assert.Equal(t, "500/s", Rate{500, time.Second}.String())
+	assert.Equal(t, "99.9%", Percent(0.999).String())
+}
+
+// TestLoadMultiFile is the issue's acceptance case: three mistakes across two
+// files are all reported, sorted, each at file:line:column.
+func TestLoadMultiFile(t *testing.T) {
+	dir := filepath.Join("testdata", "three-mistakes")
+	_, err := Load(dir, WithLookupEnv(noEnv))
+	var errs Errors
+	require.ErrorAs(t, err, &errs)
+	want := []string{
+		filepath.Join(dir, "probe.yaml") + `:5:5: environments.staging.protectd: unknown field "protectd" (did you mean "protected"?)`,
+		filepath.Join(dir, "scenarios", "health.yaml") + `:4:12: scenarios[0].envs[0]: unknown environment "stagin" (did you mean "staging"?); the suite defines dev, staging`,
+		filepath.Join(dir, "scenarios", "health.yaml") + `:9:20: scenarios[0].expect.max_latency: want a duration like 300ms, 30s, 5m or 30d, got "5 seconds"`,
+	}
+	assert.Equal(t, want, strings.Split(errs.Error(), "\n"))
+}
+
+func TestLoadPaths(t *testing.T) {
+	tests := []struct {
+		name, path, err string
+	}{
+		{"missing", "testdata/nope", "no suite found at testdata/nope: give a folder with probe.yaml or a .yaml file"},
+		{"folder without probe.yaml", "testdata", "no suite found in testdata: it has no probe.yaml (run 'probe validate examples/shop' to see a suite)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(tt.path)
+			require.EqualError(t, err, tt.err)
+			assert.True(t, errors.Is(err, ErrNoSuite))
+		})
+	}
+}
+
+func TestLoadOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "suite.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(validBase+`
+scenarios:
+  - name: up
+    kind: http
+    request: {url: /api/health}
+`), 0o600))
+	s, err := Load(path, WithLookupEnv(noEnv))
+	require.NoError(t, err)
+	assert.Equal(t, []string{path}, s.Files)
+	assert.Equal(t, "up", s.Scenarios[0].Name)
+	assert.Nil(t, s.Scenarios[0].Expect, "no expectations: the runner checks for 2xx")
+}

@@ -1,0 +1,259 @@
+package suite
+
+// The types below are the suite format. The decoder (decode.go) and the JSON
+// Schema generator (schema.go) both walk them by reflection, so what the loader
+// accepts and what `probe schema` prints cannot drift apart.
+//
+// Tags:
+//   yaml:"name"        the key in the file
+//   doc:"…"            the field's description, shown in the schema
+//   probe:"required"   the key must be present
+//   probe:"oneof"      exactly one of the struct's oneof fields must be present
+//   probe:"listable"   a single scalar is accepted where a list is expected
+
+// File is one YAML file of a suite. A suite folder's files are merged: probe.yaml
+// usually holds environments, SLOs and defaults; scenarios/*.yaml and
+// loadtests/*.yaml hold scenarios and load tests. One file may hold everything.
+type File struct {
+	Version      int                     `yaml:"version" doc:"Format version; 1 is the only one so far."`
+	Name         string                  `yaml:"name" doc:"Name of the suite, shown in reports."`
+	Secrets      []string                `yaml:"secrets" doc:"Names of environment variables whose values are secret: redacted wherever they could be printed. Variables named like *PASSWORD*, *TOKEN*, *SECRET* or *API_KEY* are secret anyway."`
+	Defaults     *Defaults               `yaml:"defaults" doc:"Defaults for every scenario."`
+	Environments map[string]*Environment `yaml:"environments" doc:"The environments the suite runs against, by name."`
+	SLOs         *SLOs                   `yaml:"slos" doc:"Service level objectives."`
+	Scenarios    []*Scenario             `yaml:"scenarios" doc:"HTTP checks and browser flows."`
+	LoadTests    []*LoadTest             `yaml:"loadtests" doc:"Load tests."`
+}
+
+// Defaults apply to every scenario that does not set its own value.
+type Defaults struct {
+	Timeout  Duration  `yaml:"timeout" doc:"Time limit of one run of a scenario (default 30s)."`
+	Interval Duration  `yaml:"interval" doc:"How often a scenario runs under 'probe run' (default 1m)."`
+	Jitter   Duration  `yaml:"jitter" doc:"Random delay added to each scheduled run, so runs spread out (default 10% of the interval)."`
+	Retries  *int      `yaml:"retries" doc:"Extra attempts after a failed run (default 0)."`
+	Envs     []string  `yaml:"envs" doc:"Environments scenarios and load tests run on when they name none (default: all)."`
+	Headers  StringMap `yaml:"headers" doc:"Headers sent with every HTTP request."`
+}
+
+// Environment is one deployment of the product under test.
+type Environment struct {
+	Name      string    `yaml:"-"`
+	Source    string    `yaml:"-"` // file:line:column where it is defined
+	BaseURL   string    `yaml:"base_url" probe:"required" doc:"Absolute http(s) URL that paths are resolved against."`
+	Headers   StringMap `yaml:"headers" doc:"Headers sent with every request to this environment."`
+	Variables StringMap `yaml:"variables" doc:"Values available to templates as {{var \"name\"}}."`
+	Protected bool      `yaml:"protected" doc:"Refuse load tests unless --allow-protected, and then cap the rate at max_rate."`
+	MaxRate   *Rate     `yaml:"max_rate" doc:"Highest request rate any load test may send here, like 50/s (default 10/s when protected)."`
+}
+
+// StringMap is a mapping of strings to strings, such as headers.
+type StringMap map[string]string
+
+// SLOs are the objectives the monitor and the gate measure against.
+type SLOs struct {
+	Availability *Availability `yaml:"availability" doc:"Share of runs that must pass."`
+	Latency      []*Objective  `yaml:"latency" doc:"Latency objectives per scenario (and step) or per load-test endpoint."`
+}
+
+// Availability is an availability target over a rolling window.
+type Availability struct {
+	Target Percent  `yaml:"target" probe:"required" doc:"Share of runs that must pass, like 99.9%."`
+	Window Duration `yaml:"window" doc:"Rolling window, like 30d (default 30d)."`
+}
+
+// Objective is one latency objective. It names a scenario (and optionally a
+// step) or a load test (and optionally an endpoint), and one percentile.
+type Objective struct {
+	Scenario string   `yaml:"scenario" doc:"Scenario the objective is about."`
+	Step     string   `yaml:"step" doc:"Step of that scenario (browser flows)."`
+	LoadTest string   `yaml:"loadtest" doc:"Load test the objective is about."`
+	Endpoint string   `yaml:"endpoint" doc:"Target of that load test."`
+	P50      Duration `yaml:"p50" probe:"oneof" doc:"Median latency must stay under this."`
+	P90      Duration `yaml:"p90" probe:"oneof" doc:"90th percentile latency must stay under this."`
+	P95      Duration `yaml:"p95" probe:"oneof" doc:"95th percentile latency must stay under this."`
+	P99      Duration `yaml:"p99" probe:"oneof" doc:"99th percentile latency must stay under this."`
+}
+
+// Scenario kinds.
+const (
+	KindHTTP    = "http"
+	KindBrowser = "browser"
+)
+
+// Scenario is an HTTP check or a browser flow.
+type Scenario struct {
+	Source   string    `yaml:"-"` // file:line:column where it is defined
+	Name     string    `yaml:"name" probe:"required" doc:"Unique name; used in metrics and reports."`
+	Kind     string    `yaml:"kind" probe:"required" enum:"http,browser" doc:"http: one request with expectations; browser: steps in headless Chromium."`
+	Envs     []string  `yaml:"envs" doc:"Environments to run on (default: defaults.envs, else all)."`
+	Schedule *Schedule `yaml:"schedule" doc:"How often 'probe run' runs it."`
+	Timeout  Duration  `yaml:"timeout" doc:"Time limit of one run (default: defaults.timeout)."`
+	Retries  *int      `yaml:"retries" doc:"Extra attempts after a failed run (default: defaults.retries)."`
+	Request  *Request  `yaml:"request" doc:"The request (kind http)."`
+	Expect   *Expect   `yaml:"expect" doc:"What the response must satisfy (kind http; default: status 2xx)."`
+	Steps    []*Step   `yaml:"steps" doc:"The flow (kind browser)."`
+}
+
+// Schedule says how often a scenario runs.
+type Schedule struct {
+	Interval Duration `yaml:"interval" doc:"Time between runs, like 30s."`
+	Jitter   Duration `yaml:"jitter" doc:"Random delay added to each run, at most this."`
+}
+
+// Request is the request of an HTTP check.
+type Request struct {
+	Method          string    `yaml:"method" enum:"GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS" doc:"HTTP method (default GET)."`
+	URL             string    `yaml:"url" probe:"required" doc:"Path relative to the environment's base_url, or an absolute URL."`
+	Headers         StringMap `yaml:"headers" doc:"Request headers."`
+	Body            string    `yaml:"body" doc:"Request body."`
+	FollowRedirects *bool     `yaml:"follow_redirects" doc:"Follow redirects (default true)."`
+}
+
+// Expect lists what a response must satisfy; every item must hold.
+type Expect struct {
+	Status       []int        `yaml:"status" probe:"listable" doc:"Allowed status codes (default: any 2xx)."`
+	Headers      StringMap    `yaml:"headers" doc:"Headers whose value must contain the given text."`
+	BodyContains []string     `yaml:"body_contains" probe:"listable" doc:"Texts the body must contain."`
+	BodyLacks    []string     `yaml:"body_lacks" probe:"listable" doc:"Texts the body must not contain."`
+	BodyRegex    []string     `yaml:"body_regex" probe:"listable" doc:"Regular expressions (RE2) the body must match."`
+	JSON         []*JSONCheck `yaml:"json" doc:"Values in a JSON body."`
+	MaxLatency   Duration     `yaml:"max_latency" doc:"The whole request must take at most this."`
+	TLSDaysLeft  *int         `yaml:"tls_days_left" doc:"The server certificate must stay valid at least this many days."`
+}
+
+// JSONCheck checks one value in a JSON body, found by a dotted path such as
+// items.0.name.
+type JSONCheck struct {
+	Path   string `yaml:"path" probe:"required" doc:"Dotted path: object keys and list indexes, like items.0.name."`
+	Equals string `yaml:"equals" probe:"oneof" doc:"The value, written as text, must equal this."`
+	Regex  string `yaml:"regex" probe:"oneof" doc:"The value, written as text, must match this regular expression."`
+	Exists *bool  `yaml:"exists" probe:"oneof" doc:"The path must (true) or must not (false) exist."`
+}
+
+// Step is one step of a browser flow: exactly one action, with an optional
+// name and time limit.
+type Step struct {
+	Name        string      `yaml:"name" doc:"Step name in results and metrics (default: the action and its target)."`
+	Timeout     Duration    `yaml:"timeout" doc:"Time limit of this step (default 10s)."`
+	Navigate    string      `yaml:"navigate" probe:"oneof" doc:"Open this path or URL."`
+	Click       string      `yaml:"click" probe:"oneof" doc:"Click the element matching this CSS selector."`
+	Type        *TypeStep   `yaml:"type" probe:"oneof" doc:"Type text into a field."`
+	Select      *SelectStep `yaml:"select" probe:"oneof" doc:"Choose an option of a <select>."`
+	WaitVisible string      `yaml:"wait_visible" probe:"oneof" doc:"Wait until the element matching this CSS selector is visible."`
+	WaitHidden  string      `yaml:"wait_hidden" probe:"oneof" doc:"Wait until the element matching this CSS selector is hidden or gone."`
+	AssertText  *TextAssert `yaml:"assert_text" probe:"oneof" doc:"Check the text of an element."`
+	AssertURL   *URLAssert  `yaml:"assert_url" probe:"oneof" doc:"Check the page's URL."`
+	Eval        *EvalStep   `yaml:"eval" probe:"oneof" doc:"Run JavaScript in the page."`
+	Screenshot  string      `yaml:"screenshot" probe:"oneof" doc:"Save a full-page screenshot under this name."`
+}
+
+// TypeStep types text into a field.
+type TypeStep struct {
+	Selector string `yaml:"selector" probe:"required" doc:"CSS selector of the field."`
+	Text     string `yaml:"text" probe:"required" doc:"Text to type; use ${VAR} for secrets."`
+}
+
+// SelectStep chooses an option of a <select> element.
+type SelectStep struct {
+	Selector string `yaml:"selector" probe:"required" doc:"CSS selector of the <select>."`
+	Value    string `yaml:"value" probe:"required" doc:"Value of the option to choose."`
+}
+
+// TextAssert checks the text of an element.
+type TextAssert struct {
+	Selector string `yaml:"selector" probe:"required" doc:"CSS selector of the element."`
+	Contains string `yaml:"contains" probe:"oneof" doc:"The text must contain this."`
+	Equals   string `yaml:"equals" probe:"oneof" doc:"The text, trimmed, must equal this."`
+	Regex    string `yaml:"regex" probe:"oneof" doc:"The text must match this regular expression."`
+}
+
+// URLAssert checks the page's URL.
+type URLAssert struct {
+	Contains string `yaml:"contains" probe:"oneof" doc:"The URL must contain this."`
+	Equals   string `yaml:"equals" probe:"oneof" doc:"The URL must equal this."`
+	Regex    string `yaml:"regex" probe:"oneof" doc:"The URL must match this regular expression."`
+}
+
+// EvalStep runs JavaScript in the page.
+type EvalStep struct {
+	Script string `yaml:"script" probe:"required" doc:"JavaScript expression to evaluate."`
+	Equals string `yaml:"equals" doc:"The result, written as JSON, must equal this."`
+}
+
+// LoadTest is one load test: weighted targets, a profile and thresholds.
+type LoadTest struct {
+	Source     string       `yaml:"-"` // file:line:column where it is defined
+	Dir        string       `yaml:"-"` // folder of the file, for body_file
+	Name       string       `yaml:"name" probe:"required" doc:"Unique name; used in metrics and reports."`
+	Envs       []string     `yaml:"envs" doc:"Environments it may run on (default: defaults.envs, else all)."`
+	Targets    []*Target    `yaml:"targets" probe:"required" doc:"Endpoints to hit, chosen by weight."`
+	Profile    []*Phase     `yaml:"profile" probe:"required" doc:"Phases of load, run in order."`
+	Thresholds []*Threshold `yaml:"thresholds" doc:"Pass/fail criteria, overall or per endpoint."`
+	Limits     *Limits      `yaml:"limits" probe:"required" doc:"Hard caps: the test stops at whichever comes first."`
+	Timeout    Duration     `yaml:"timeout" doc:"Time limit of one request (default 10s)."`
+}
+
+// Target is one endpoint of a load test.
+type Target struct {
+	Name     string    `yaml:"name" probe:"required" doc:"Endpoint name in results, metrics and thresholds."`
+	Method   string    `yaml:"method" enum:"GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS" doc:"HTTP method (default GET)."`
+	Path     string    `yaml:"path" probe:"required" doc:"Path relative to the base URL; a template, like /api/products/{{randInt 1 20}}."`
+	Headers  StringMap `yaml:"headers" doc:"Request headers."`
+	Body     string    `yaml:"body" doc:"Request body; a template."`
+	BodyFile string    `yaml:"body_file" doc:"File holding the body, relative to the suite file; a template."`
+	Weight   *int      `yaml:"weight" doc:"Relative share of requests (default 1)."`
+}
+
+// Phase is one phase of a load profile: exactly one shape.
+type Phase struct {
+	Constant *ConstantPhase `yaml:"constant" probe:"oneof" doc:"A steady rate."`
+	Ramp     *RampPhase     `yaml:"ramp" probe:"oneof" doc:"A rate rising (or falling) linearly."`
+	Spike    *SpikePhase    `yaml:"spike" probe:"oneof" doc:"A sudden jump to a rate, held, then back."`
+	Steps    *StepsPhase    `yaml:"steps" probe:"oneof" doc:"A staircase of rates."`
+}
+
+// ConstantPhase holds one rate.
+type ConstantPhase struct {
+	Rate     Rate     `yaml:"rate" probe:"required" doc:"Requests per time unit, like 50/s or 3000/m."`
+	Duration Duration `yaml:"duration" probe:"required" doc:"How long."`
+}
+
+// RampPhase changes the rate linearly from From to To.
+type RampPhase struct {
+	From     Rate     `yaml:"from" probe:"required" doc:"Rate at the start."`
+	To       Rate     `yaml:"to" probe:"required" doc:"Rate at the end."`
+	Duration Duration `yaml:"duration" probe:"required" doc:"How long."`
+}
+
+// SpikePhase jumps to Rate at once and holds it.
+type SpikePhase struct {
+	Rate     Rate     `yaml:"rate" probe:"required" doc:"Rate during the spike."`
+	Duration Duration `yaml:"duration" probe:"required" doc:"How long the spike lasts."`
+}
+
+// StepsPhase raises the rate from From to To by Step every StepDuration.
+type StepsPhase struct {
+	From         Rate     `yaml:"from" probe:"required" doc:"Rate of the first step."`
+	To           Rate     `yaml:"to" probe:"required" doc:"Rate of the last step."`
+	Step         Rate     `yaml:"step" probe:"required" doc:"Increase per step."`
+	StepDuration Duration `yaml:"step_duration" probe:"required" doc:"How long each step lasts."`
+}
+
+// Threshold is one pass/fail criterion: exactly one metric, overall or for one
+// endpoint.
+type Threshold struct {
+	Endpoint      string   `yaml:"endpoint" doc:"Target name; omit for the whole test."`
+	P50           Duration `yaml:"p50" probe:"oneof" doc:"Median latency must stay under this."`
+	P90           Duration `yaml:"p90" probe:"oneof" doc:"90th percentile latency must stay under this."`
+	P95           Duration `yaml:"p95" probe:"oneof" doc:"95th percentile latency must stay under this."`
+	P99           Duration `yaml:"p99" probe:"oneof" doc:"99th percentile latency must stay under this."`
+	MaxLatency    Duration `yaml:"max_latency" probe:"oneof" doc:"No request may take longer."`
+	ErrorRate     *Percent `yaml:"error_rate" probe:"oneof" doc:"Share of failed requests must stay under this, like 1%."`
+	MinThroughput *Rate    `yaml:"min_throughput" probe:"oneof" doc:"Achieved rate of successful requests must reach this."`
+}
+
+// Limits are the hard caps of a load test.
+type Limits struct {
+	MaxDuration Duration `yaml:"max_duration" probe:"required" doc:"The test stops after this, whatever the profile says."`
+	MaxRequests int      `yaml:"max_requests" probe:"required" doc:"The test stops after sending this many requests."`
+}
