@@ -15,9 +15,9 @@ import (
 // outage of mode "refuse" can close it (connections are then refused) and
 // reopen it on the same address when the outage is lifted.
 type Server struct {
-	shop  *Shop
-	addr  string // the resolved address, fixed after the first listen
-	srv   *http.Server
+	shop     *Shop
+	addr     string // the resolved address, fixed after the first listen
+	srv      *http.Server
 	admin    *http.Server
 	adminURL string
 	cancel   context.CancelFunc // ends every request's context at shutdown

@@ -202,7 +202,7 @@ func (s *Shop) inject(route string, h http.HandlerFunc) http.Handler {
 				return
 			}
 			s.stats.serve(route, 1)
-			defer func() { <-sem; s.stats.serve(route, -1) }()
+			defer func() { s.stats.serve(route, -1); <-sem }()
 			if !sleep(ctx, rf.ServiceTime.Std()) {
 				rec.code = 499
 				return

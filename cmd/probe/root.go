@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -13,7 +14,8 @@ type usageError struct{ error }
 
 func isUsage(err error) bool {
 	var ue usageError
-	return errors.As(err, &ue)
+	// cobra reports an unknown command as a plain error.
+	return errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command ")
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
@@ -46,7 +48,7 @@ Exit codes: 0 pass, 1 a check, threshold or gate failed, 2 bad input or usage,
 	return root
 }
 
-// exactArgs is cobra.ExactArgs whose error is a usage error.
+// argsBetween is cobra.RangeArgs whose error is a usage error.
 func argsBetween(lo, hi int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := cobra.RangeArgs(lo, hi)(cmd, args); err != nil {
