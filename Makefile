@@ -22,7 +22,7 @@ test: setup
 
 ## bench: Go benchmarks (speed and memory are measured here, never in tests)
 bench: setup
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 $(PKGS)
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 $(PKGS)
 
 ## lint: formatting, vet and staticcheck
 lint:

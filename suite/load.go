@@ -218,12 +218,17 @@ func loadSources(sources []source, o loadOptions) (*Suite, error) {
 		// With a file unparsed, references into it would be reported falsely.
 		errs = append(errs, m.validate()...)
 	}
+	redactor := newRedactor(ex.values)
 	if len(errs) > 0 {
+		// Messages quote values, and a value may hold a secret.
+		for i := range errs {
+			errs[i].Msg = redactor.Redact(errs[i].Msg)
+		}
 		errs.sort()
 		return nil, errs
 	}
 	s := m.build()
-	s.Redactor = newRedactor(ex.values)
+	s.Redactor = redactor
 	for _, src := range sources {
 		s.Files = append(s.Files, src.name)
 	}

@@ -207,3 +207,14 @@ scenarios:
 	assert.Equal(t, "up", s.Scenarios[0].Name)
 	assert.Nil(t, s.Scenarios[0].Expect, "no expectations: the runner checks for 2xx")
 }
+
+func TestLoadRedactsSecretsInErrors(t *testing.T) {
+	yaml := "secrets: [SHOP_URL]\nenvironments:\n  dev:\n    base_url: ${SHOP_URL}\n    headers: {Authorization: \"${API_TOKEN}\"}\n"
+	_, err := LoadBytes("suite.yaml", []byte(yaml), WithLookupEnv(envMap(map[string]string{
+		"SHOP_URL":  "not-a-url-but-secret",
+		"API_TOKEN": "tok-123",
+	})))
+	var errs Errors
+	require.ErrorAs(t, err, &errs)
+	assert.Equal(t, `suite.yaml:4:15: environments.dev.base_url: "[redacted]" is not an absolute http(s) URL, like http://127.0.0.1:8080`, errs.Error())
+}
