@@ -78,21 +78,22 @@ func (s *stats) done(route string, code int, injected bool) {
 }
 
 func (s *stats) queue(route string, delta int64) {
-	s.mu.Lock()
-	r := s.route(route)
-	r.Queued += delta
-	r.MaxQueued = max(r.MaxQueued, r.Queued)
-	s.mu.Unlock()
-	s.queued.WithLabelValues(route).Add(float64(delta))
+	s.adjust(route, delta, s.queued, func(r *RouteStats) (*int64, *int64) { return &r.Queued, &r.MaxQueued })
 }
 
 func (s *stats) serve(route string, delta int64) {
+	s.adjust(route, delta, s.inService, func(r *RouteStats) (*int64, *int64) { return &r.InService, &r.MaxInService })
+}
+
+// adjust moves a live count of route by delta, keeps its high-water mark and
+// mirrors it in gauge.
+func (s *stats) adjust(route string, delta int64, gauge *prometheus.GaugeVec, fields func(*RouteStats) (cur, peak *int64)) {
 	s.mu.Lock()
-	r := s.route(route)
-	r.InService += delta
-	r.MaxInService = max(r.MaxInService, r.InService)
+	cur, peak := fields(s.route(route))
+	*cur += delta
+	*peak = max(*peak, *cur)
 	s.mu.Unlock()
-	s.inService.WithLabelValues(route).Add(float64(delta))
+	gauge.WithLabelValues(route).Add(float64(delta))
 }
 
 // snapshot copies every route's counters.
