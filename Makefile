@@ -18,7 +18,7 @@ demo: setup
 ## test: the whole test suite, real Chromium, Prometheus and demo shop included
 test: setup
 	$(GO) vet $(PKGS)
-	$(GO) test -count=1 -timeout 14m $(PKGS)
+	$(GO) test -race -count=1 -timeout 14m $(PKGS)
 
 ## bench: Go benchmarks (speed and memory are measured here, never in tests)
 bench: setup

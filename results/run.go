@@ -1,0 +1,120 @@
+package results
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+)
+
+// SchemaVersion is the version of the JSON written by this package.
+const SchemaVersion = 1
+
+// Status is the outcome of a run, an attempt or a step: one of a small fixed set.
+type Status string
+
+const (
+	// Pass: every expectation held.
+	Pass Status = "pass"
+	// Fail: the target broke an expectation.
+	Fail Status = "fail"
+	// InfraError: our side failed (browser crash, DNS of the probe host, bad
+	// configuration at run time); never counted against the target.
+	InfraError Status = "infra_error"
+	// Timeout: the run did not finish within its time limit.
+	Timeout Status = "timeout"
+)
+
+// Valid reports whether s is one of the known statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case Pass, Fail, InfraError, Timeout:
+		return true
+	}
+	return false
+}
+
+// Run is one run of one scenario against one environment. With retries it
+// holds every attempt; its own status is the last attempt's.
+type Run struct {
+	Version  int           `json:"version"`
+	Scenario string        `json:"scenario"`
+	Kind     string        `json:"kind"`
+	Env      string        `json:"env"`
+	Start    time.Time     `json:"start"`
+	Duration time.Duration `json:"duration_ns"`
+	Status   Status        `json:"status"`
+	Reason   string        `json:"reason,omitempty"`
+	Flaky    bool          `json:"flaky,omitempty"` // passed after a failed attempt
+	Attempts []Attempt     `json:"attempts"`
+}
+
+// Attempt is one try of a scenario.
+type Attempt struct {
+	Start    time.Time     `json:"start"`
+	Duration time.Duration `json:"duration_ns"`
+	Status   Status        `json:"status"`
+	Reason   string        `json:"reason,omitempty"`
+	Steps    []Step        `json:"steps"`
+	// HTTP holds the phases of an HTTP check's request.
+	HTTP *HTTPTiming `json:"http,omitempty"`
+}
+
+// Step is one step of an attempt: the request of an HTTP check, or one action
+// of a browser flow.
+type Step struct {
+	Name     string        `json:"name"`
+	Duration time.Duration `json:"duration_ns"`
+	Status   Status        `json:"status"`
+	Reason   string        `json:"reason,omitempty"`
+}
+
+// HTTPTiming splits one HTTP request into phases, as blackbox_exporter does.
+type HTTPTiming struct {
+	StatusCode  int           `json:"status_code"`
+	DNS         time.Duration `json:"dns_ns"`
+	Connect     time.Duration `json:"connect_ns"`
+	TLS         time.Duration `json:"tls_ns"`
+	Processing  time.Duration `json:"processing_ns"` // request written → first byte
+	Transfer    time.Duration `json:"transfer_ns"`   // first byte → body read
+	Redirects   int           `json:"redirects"`
+	BodyBytes   int64         `json:"body_bytes"`
+	TLSDaysLeft *int          `json:"tls_days_left,omitempty"`
+}
+
+// Last returns the last attempt, or a zero one when there is none.
+func (r *Run) Last() Attempt {
+	if len(r.Attempts) == 0 {
+		return Attempt{}
+	}
+	return r.Attempts[len(r.Attempts)-1]
+}
+
+// WriteJSON writes r as indented, versioned JSON.
+func (r *Run) WriteJSON(w io.Writer) error {
+	r.Version = SchemaVersion
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("write run %q: %w", r.Scenario, err)
+	}
+	return nil
+}
+
+// ReadRun reads a run written by WriteJSON, refusing other versions and
+// unknown statuses.
+func ReadRun(rd io.Reader) (*Run, error) {
+	dec := json.NewDecoder(rd)
+	dec.DisallowUnknownFields()
+	var r Run
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("read run: %w", err)
+	}
+	if r.Version != SchemaVersion {
+		return nil, fmt.Errorf("read run: version %d, this probe reads version %d", r.Version, SchemaVersion)
+	}
+	if !r.Status.Valid() {
+		return nil, fmt.Errorf("read run: unknown status %q", r.Status)
+	}
+	return &r, nil
+}
