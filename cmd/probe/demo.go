@@ -5,9 +5,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/probe-dev/probe/demoapp"
 	"github.com/probe-dev/probe/examples"
+	"github.com/probe-dev/probe/reports"
+	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/scenarios"
 	"github.com/probe-dev/probe/suite"
 	"github.com/spf13/cobra"
 )
@@ -50,10 +54,41 @@ with it.`,
 			if err != nil {
 				return err
 			}
-			return printOverview(out, s)
+			if err := printOverview(out, s); err != nil {
+				return err
+			}
+			return demoChecks(cmd, log, s, outDir)
 		},
 	}
 	cmd.Flags().StringVar(&suitePath, "suite", "", "suite folder or file (default: the embedded examples/shop)")
 	cmd.Flags().StringVar(&outDir, "out", filepath.Join(".probe", "demo"), "folder for the demo's files and reports")
 	return cmd
+}
+
+// demoChecks runs the example's HTTP checks once against the demo shop.
+func demoChecks(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, outDir string) error {
+	const env = "dev"
+	target, err := scenarios.TargetFor(s, env, "")
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "\nHTTP checks on %s:\n", env)
+	runner := scenarios.NewRunner(log)
+	var runs []results.Run
+	for _, sc := range s.Scenarios {
+		if sc.Kind != suite.KindHTTP || !slices.Contains(sc.Envs, env) {
+			continue
+		}
+		run := runner.Run(cmd.Context(), sc, target)
+		if err := writeRun(filepath.Join(outDir, "runs"), &run); err != nil {
+			return err
+		}
+		runs = append(runs, run)
+	}
+	if err := reports.RunsText(out, runs); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "runs written to %s\n", filepath.Join(outDir, "runs"))
+	return checkOutcome(runs)
 }

@@ -40,6 +40,7 @@ Exit codes: 0 pass, 1 a check, threshold or gate failed, 2 bad input or usage,
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	root.AddCommand(
 		newValidate(),
+		newCheck(log),
 		newSchema(),
 		newVersion(),
 		newDemoTarget(log),

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/probe-dev/probe/reports"
+	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/scenarios"
+	"github.com/probe-dev/probe/suite"
+	"github.com/spf13/cobra"
+)
+
+func newCheck(log *slog.Logger) *cobra.Command {
+	var env, suitePath, outDir, baseURL string
+	cmd := &cobra.Command{
+		Use:   "check [SCENARIO…]",
+		Short: "Run scenarios once against one environment",
+		Long: `check runs the named scenarios (default: every scenario of the environment)
+once, prints a table of their steps, and writes each run's JSON under --out.
+Exit 0 when all pass, 1 when any fails or times out, 2 on bad input, 3 when a
+scenario could not run.`,
+		Example: `  probe check --env staging
+  probe check health catalogue --env dev --base-url http://127.0.0.1:9000`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := suite.Load(suitePath)
+			if err != nil {
+				return err
+			}
+			env, err = pickEnv(s, env)
+			if err != nil {
+				return err
+			}
+			picked, err := pickScenarios(s, env, args)
+			if err != nil {
+				return err
+			}
+			target, err := scenarios.TargetFor(s, env, baseURL)
+			if err != nil {
+				return badInput(err)
+			}
+			runner := scenarios.NewRunner(log)
+			var runs []results.Run
+			for _, sc := range picked {
+				run := runner.Run(cmd.Context(), sc, target)
+				run.Reason = s.Redactor.Redact(run.Reason)
+				if err := writeRun(outDir, &run); err != nil {
+					return err
+				}
+				runs = append(runs, run)
+			}
+			if err := reports.RunsText(cmd.OutOrStdout(), runs); err != nil {
+				return err
+			}
+			return checkOutcome(runs)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&env, "env", "", "environment to run against (may be left out when the suite has one)")
+	fl.StringVar(&suitePath, "suite", ".", "suite folder or file")
+	fl.StringVar(&outDir, "out", filepath.Join(".probe", "runs"), "folder for the runs' JSON")
+	fl.StringVar(&baseURL, "base-url", "", "use this URL instead of the environment's (preview environments)")
+	return cmd
+}
+
+func pickEnv(s *suite.Suite, env string) (string, error) {
+	names := s.EnvNames()
+	switch {
+	case env == "" && len(names) == 1:
+		return names[0], nil
+	case env == "":
+		return "", usageError{fmt.Errorf("--env is required: the suite has %v", names)}
+	case s.Environments[env] == nil:
+		return "", badInput(fmt.Errorf("--env %q: no such environment; the suite has %v", env, names))
+	}
+	return env, nil
+}
+
+func pickScenarios(s *suite.Suite, env string, names []string) ([]*suite.Scenario, error) {
+	if len(names) == 0 {
+		var out []*suite.Scenario
+		for _, sc := range s.Scenarios {
+			if slices.Contains(sc.Envs, env) {
+				out = append(out, sc)
+			}
+		}
+		if len(out) == 0 {
+			return nil, badInput(fmt.Errorf("no scenario runs on environment %q", env))
+		}
+		return out, nil
+	}
+	var out []*suite.Scenario
+	for _, n := range names {
+		sc := s.Scenario(n)
+		if sc == nil {
+			var all []string
+			for _, x := range s.Scenarios {
+				all = append(all, x.Name)
+			}
+			return nil, badInput(fmt.Errorf("no scenario %q; the suite has %v", n, all))
+		}
+		if !slices.Contains(sc.Envs, env) {
+			return nil, badInput(fmt.Errorf("scenario %q does not run on %q; it runs on %v", n, env, sc.Envs))
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+func writeRun(dir string, run *results.Run) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write run: %w", err)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%s-%s.json", run.Scenario, run.Env))
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write run: %w", err)
+	}
+	if err := run.WriteJSON(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write run %s: %w", path, err)
+	}
+	return nil
+}
+
+// checkOutcome turns runs into the exit code: a failure of the target wins
+// over our own inability to run.
+func checkOutcome(runs []results.Run) error {
+	var failed, couldNot int
+	for _, r := range runs {
+		switch r.Status {
+		case results.Fail, results.Timeout:
+			failed++
+		case results.InfraError:
+			couldNot++
+		}
+	}
+	switch {
+	case failed > 0:
+		return &exitError{code: exitFail, err: fmt.Errorf("%d of %d scenarios failed", failed, len(runs))}
+	case couldNot > 0:
+		return &exitError{code: exitCouldNotRun, err: fmt.Errorf("%d of %d scenarios could not run", couldNot, len(runs))}
+	}
+	return nil
+}

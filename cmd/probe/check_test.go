@@ -1,0 +1,71 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/probe-dev/probe/demoapp"
+	"github.com/probe-dev/probe/results"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCheck(t *testing.T) {
+	shop := demoapp.New()
+	require.NoError(t, shop.SetFaults(demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.products": {ErrorRate: 1}}}))
+	srv, err := demoapp.Start(t.Context(), shop, "127.0.0.1:0", "")
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, srv.Close()) })
+
+	dir := t.TempDir()
+	suitePath := filepath.Join(dir, "suite.yaml")
+	require.NoError(t, os.WriteFile(suitePath, []byte(`
+environments:
+  dev: {base_url: "http://127.0.0.1:1"}
+  staging: {base_url: "http://127.0.0.1:1"}
+scenarios:
+  - {name: health, kind: http, request: {url: /api/health}, expect: {status: 200}}
+  - {name: catalogue, kind: http, request: {url: /api/products}, expect: {status: 200}}
+  - {name: only-dev, kind: http, envs: [dev], request: {url: /}}
+  - name: flow
+    kind: browser
+    envs: [staging]
+    steps: [{navigate: /}]
+`), 0o600))
+	out := filepath.Join(dir, "runs")
+	base := []string{"check", "--suite", suitePath, "--out", out, "--base-url", srv.URL()}
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout []string
+		stderr string
+	}{
+		{name: "passing check", args: []string{"health", "--env", "dev"}, code: 0, stdout: []string{"health", "GET /api/health", "pass", "1 runs: 1 pass"}},
+		{name: "failing check", args: []string{"catalogue", "--env", "dev"}, code: 1, stdout: []string{"status 500, want 200"}, stderr: "1 of 1 scenarios failed"},
+		{name: "every scenario of the env", args: []string{"--env", "dev"}, code: 1, stdout: []string{"only-dev", "3 runs: 2 pass, 1 fail"}},
+		{name: "unknown scenario", args: []string{"nope", "--env", "dev"}, code: 2, stderr: `no scenario "nope"`},
+		{name: "scenario not on env", args: []string{"only-dev", "--env", "staging"}, code: 2, stderr: `scenario "only-dev" does not run on "staging"`},
+		{name: "env required", args: []string{"health"}, code: 2, stderr: "--env is required"},
+		{name: "unknown env", args: []string{"--env", "prod"}, code: 2, stderr: `--env "prod": no such environment`},
+		{name: "kind it cannot run yet", args: []string{"flow", "--env", "staging"}, code: 3, stderr: "1 of 1 scenarios could not run"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runProbe(t, append(base, tt.args...)...)
+			assert.Equal(t, tt.code, code, stderr)
+			for _, s := range tt.stdout {
+				assert.Contains(t, stdout, s)
+			}
+			assert.Contains(t, stderr, tt.stderr)
+		})
+	}
+	f, err := os.Open(filepath.Join(out, "health-dev.json"))
+	require.NoError(t, err)
+	defer f.Close()
+	run, err := results.ReadRun(f)
+	require.NoError(t, err)
+	assert.Equal(t, results.Pass, run.Status)
+	assert.Equal(t, 200, run.Last().HTTP.StatusCode)
+}

@@ -1,0 +1,46 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/probe-dev/probe/results"
+)
+
+// RunsText writes one table of every run's steps: scenario, env, step,
+// duration, status and reason, then a line of totals.
+func RunsText(w io.Writer, runs []results.Run) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO\tENV\tSTEP\tDURATION\tSTATUS\tREASON")
+	counts := map[results.Status]int{}
+	for _, r := range runs {
+		counts[r.Status]++
+		status := string(r.Status)
+		switch {
+		case r.Flaky:
+			status += fmt.Sprintf(" (flaky, %d attempts)", len(r.Attempts))
+		case len(r.Attempts) > 1:
+			status += fmt.Sprintf(" (%d attempts)", len(r.Attempts))
+		}
+		last := r.Last()
+		if len(last.Steps) == 0 {
+			fmt.Fprintf(tw, "%s\t%s\t-\t%s\t%s\t%s\n", r.Scenario, r.Env, ms(r.Duration), status, r.Reason)
+			continue
+		}
+		for _, s := range last.Steps {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Scenario, r.Env, s.Name, ms(s.Duration), status, s.Reason)
+		}
+	}
+	fmt.Fprintf(tw, "\n%d runs: %d pass, %d fail, %d timeout, %d infra_error\n", len(runs),
+		counts[results.Pass], counts[results.Fail], counts[results.Timeout], counts[results.InfraError])
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write run table: %w", err)
+	}
+	return nil
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+}
