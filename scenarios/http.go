@@ -52,11 +52,15 @@ func httpCheck(ctx context.Context, sc *suite.Scenario, t Target) results.Attemp
 	timing := &results.HTTPTiming{}
 	var phase phases
 	hreq = hreq.WithContext(httptrace.WithClientTrace(ctx, phase.trace()))
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if t.TLS != nil {
+		tlsConf = t.TLS.Clone()
+	}
 	transport := &http.Transport{
 		Proxy:             nil, // checks go straight to the target
 		DisableKeepAlives: true,
 		DialContext:       (&net.Dialer{}).DialContext,
-		TLSClientConfig:   &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSClientConfig:   tlsConf,
 	}
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport, CheckRedirect: func(r *http.Request, via []*http.Request) error {

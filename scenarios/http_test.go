@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -166,4 +167,43 @@ func TestHTTPCheckRedirects(t *testing.T) {
 			assert.Equal(t, tt.redirects, run.Last().HTTP.Redirects)
 		})
 	}
+}
+
+func TestHTTPCheckTLSDaysLeft(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(plain.Close)
+	trust := srv.Client().Transport.(*http.Transport).TLSClientConfig
+	days := int(time.Until(srv.Certificate().NotAfter).Hours() / 24)
+	tests := []struct {
+		name, url string
+		want      int
+		status    results.Status
+		reason    string
+	}{
+		{"enough days", srv.URL, 30, results.Pass, ""},
+		{"too few days", srv.URL, days + 10, results.Fail, "TLS certificate expires in "},
+		{"no TLS at all", plain.URL, 1, results.Fail, "no TLS certificate, want one valid 1 more days"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc, tg := loadScenario(t, tt.url, fmt.Sprintf("  - {name: s, kind: http, request: {url: /}, expect: {tls_days_left: %d}}\n", tt.want))
+			tg.TLS = trust
+			run := NewRunner(nil).Run(t.Context(), sc, tg)
+			assert.Equal(t, tt.status, run.Status, run.Reason)
+			assert.Contains(t, run.Reason, tt.reason)
+			if tt.url == srv.URL {
+				require.NotNil(t, run.Last().HTTP.TLSDaysLeft)
+				assert.Equal(t, days, *run.Last().HTTP.TLSDaysLeft)
+				assert.Positive(t, run.Last().HTTP.TLS, "the handshake is timed")
+			}
+		})
+	}
+
+	// Without the test CA the certificate is not trusted: the check fails and says why.
+	sc, tg := loadScenario(t, srv.URL, "  - {name: s, kind: http, request: {url: /}}\n")
+	run := NewRunner(nil).Run(t.Context(), sc, tg)
+	assert.Equal(t, results.Fail, run.Status)
+	assert.Contains(t, run.Reason, "certificate")
 }

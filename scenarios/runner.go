@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -16,6 +17,9 @@ type Target struct {
 	Env     string
 	BaseURL string
 	Headers map[string]string // the suite's default headers, then the environment's
+	// TLS, when set, is the TLS configuration of HTTP checks (a private CA,
+	// say); by default the system's roots are trusted.
+	TLS *tls.Config
 }
 
 // TargetFor returns the target of environment env in s; baseURL, when not
