@@ -3,6 +3,8 @@ package reports
 import (
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -33,9 +35,18 @@ func RunsText(w io.Writer, runs []results.Run) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Scenario, r.Env, s.Name, ms(s.Duration), status, s.Reason)
 		}
 	}
-	fmt.Fprintf(tw, "\n%d runs: %d pass, %d fail, %d timeout, %d infra_error\n", len(runs),
-		counts[results.Pass], counts[results.Fail], counts[results.Timeout], counts[results.InfraError])
 	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write run table: %w", err)
+	}
+	var b strings.Builder
+	for _, r := range runs {
+		if a := r.Last().Artifacts; len(a) > 0 && r.Status != results.Pass {
+			fmt.Fprintf(&b, "artifacts of %s on %s: %s\n", r.Scenario, r.Env, filepath.Dir(a[0]))
+		}
+	}
+	fmt.Fprintf(&b, "\n%d runs: %d pass, %d fail, %d timeout, %d infra_error\n", len(runs),
+		counts[results.Pass], counts[results.Fail], counts[results.Timeout], counts[results.InfraError])
+	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write run table: %w", err)
 	}
 	return nil

@@ -58,6 +58,23 @@ type Attempt struct {
 	Steps    []Step        `json:"steps"`
 	// HTTP holds the phases of an HTTP check's request.
 	HTTP *HTTPTiming `json:"http,omitempty"`
+
+	// Browser flows only.
+	TraceID        string       `json:"trace_id,omitempty"` // W3C trace id sent in traceparent
+	Navigations    []Navigation `json:"navigations,omitempty"`
+	ConsoleErrors  []string     `json:"console_errors,omitempty"`
+	FailedRequests []string     `json:"failed_requests,omitempty"`
+	Artifacts      []string     `json:"artifacts,omitempty"` // paths of screenshots, HTML, logs
+}
+
+// Navigation is one page load of a browser flow with its Web Vitals, read
+// from the page's Performance APIs.
+type Navigation struct {
+	URL  string        `json:"url"`
+	TTFB time.Duration `json:"ttfb_ns"`
+	FCP  time.Duration `json:"fcp_ns,omitempty"`
+	LCP  time.Duration `json:"lcp_ns,omitempty"`
+	CLS  float64       `json:"cls"`
 }
 
 // Step is one step of an attempt: the request of an HTTP check, or one action

@@ -22,13 +22,14 @@ const maxBody = 10 << 20
 // httpCheck runs one attempt of an HTTP check. Each attempt opens a fresh
 // connection, so DNS, connect and TLS are measured every time, as
 // blackbox_exporter does.
-func httpCheck(ctx context.Context, sc *suite.Scenario, t Target) results.Attempt {
+func (r *Runner) httpCheck(ctx context.Context, sc *suite.Scenario, t Target) results.Attempt {
 	req := sc.Request
 	url := resolve(t.BaseURL, req.URL)
 	step := results.Step{Name: req.Method + " " + req.URL}
 	att := results.Attempt{Start: time.Now()}
 	finish := func(status results.Status, reason string) results.Attempt {
 		att.Duration = time.Since(att.Start)
+		reason = r.redact(reason)
 		step.Duration, step.Status, step.Reason = att.Duration, status, reason
 		att.Status, att.Reason, att.Steps = status, reason, []results.Step{step}
 		return att

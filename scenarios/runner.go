@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"path/filepath"
 	"time"
 
 	"github.com/probe-dev/probe/results"
@@ -42,25 +43,78 @@ func TargetFor(s *suite.Suite, env, baseURL string) (Target, error) {
 
 // attemptFunc runs one attempt of one kind of scenario. ctx carries the
 // attempt's deadline.
-type attemptFunc func(ctx context.Context, sc *suite.Scenario, t Target) results.Attempt
+type attemptFunc func(r *Runner, ctx context.Context, sc *suite.Scenario, t Target) results.Attempt
 
 // kinds maps each scenario kind to its runner: one explicit map, as
 // blackbox_exporter dispatches its probers.
 var kinds = map[string]attemptFunc{
-	suite.KindHTTP: httpCheck,
+	suite.KindHTTP:    (*Runner).httpCheck,
+	suite.KindBrowser: (*Runner).browserFlow,
 }
 
 // Runner runs scenarios once.
 type Runner struct {
-	log *slog.Logger
+	log       *slog.Logger
+	browser   *Browser
+	redactor  interface{ Redact(string) string }
+	artifacts string
 }
 
+// Option configures a Runner.
+type Option func(*Runner)
+
+// WithBrowser runs browser flows in b. Without it they end as infra_error.
+func WithBrowser(b *Browser) Option { return func(r *Runner) { r.browser = b } }
+
+// WithRedactor hides secrets in everything a run records.
+func WithRedactor(red interface{ Redact(string) string }) Option {
+	return func(r *Runner) { r.redactor = red }
+}
+
+// WithArtifacts keeps screenshots, HTML and logs of browser flows under dir,
+// in a folder per scenario and environment.
+func WithArtifacts(dir string) Option { return func(r *Runner) { r.artifacts = dir } }
+
 // NewRunner returns a Runner that logs to log.
-func NewRunner(log *slog.Logger) *Runner {
+func NewRunner(log *slog.Logger, opts ...Option) *Runner {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{log: log}
+	r := &Runner{log: log}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
+}
+
+func (r *Runner) redact(s string) string {
+	if r.redactor == nil {
+		return s
+	}
+	return r.redactor.Redact(s)
+}
+
+// ArtifactDir is where the artifacts of a scenario's runs on env go, beside
+// the run's JSON (<dir>/<scenario>-<env>.json).
+func ArtifactDir(dir, scenario, env string) string {
+	return filepath.Join(dir, scenario+"-"+env)
+}
+
+func (r *Runner) artifactDir(scenario, env string, start time.Time) string {
+	if r.artifacts == "" {
+		return ""
+	}
+	return filepath.Join(ArtifactDir(r.artifacts, scenario, env), start.UTC().Format("20060102T150405.000"))
+}
+
+// brokenBrowser classifies an error of the browser itself: the run's time ran
+// out, or the browser is broken and is restarted.
+func (r *Runner) brokenBrowser(ctx context.Context, what string, err error) (results.Status, string) {
+	if ctx.Err() != nil {
+		return results.Timeout, fmt.Sprintf("timed out while trying to %s", what)
+	}
+	r.browser.restart(err.Error())
+	return results.InfraError, fmt.Sprintf("browser could not %s: %v", what, err)
 }
 
 // Run runs sc once against t: up to 1+retries attempts, each within the
@@ -71,7 +125,7 @@ func (r *Runner) Run(ctx context.Context, sc *suite.Scenario, t Target) results.
 	log := r.log.With("scenario", sc.Name, "env", t.Env)
 	attempt, ok := kinds[sc.Kind]
 	if !ok {
-		run.Status, run.Reason = results.InfraError, fmt.Sprintf("this probe cannot run scenarios of kind %q yet", sc.Kind)
+		run.Status, run.Reason = results.InfraError, fmt.Sprintf("no runner for scenarios of kind %q", sc.Kind)
 		run.Duration = time.Since(run.Start)
 		return run
 	}
@@ -81,7 +135,7 @@ func (r *Runner) Run(ctx context.Context, sc *suite.Scenario, t Target) results.
 	}
 	for i := 0; i <= retries; i++ {
 		actx, cancel := context.WithTimeout(ctx, sc.Timeout.Std())
-		a := attempt(actx, sc, t)
+		a := attempt(r, actx, sc, t)
 		cancel()
 		run.Attempts = append(run.Attempts, a)
 		log.Debug("attempt", "n", i+1, "status", a.Status, "reason", a.Reason, "took", a.Duration)

@@ -15,7 +15,7 @@ import (
 )
 
 func newCheck(log *slog.Logger) *cobra.Command {
-	var env, suitePath, outDir, baseURL string
+	var env, suitePath, outDir, baseURL, browserPath string
 	cmd := &cobra.Command{
 		Use:   "check [SCENARIO…]",
 		Short: "Run scenarios once against one environment",
@@ -42,15 +42,9 @@ scenario could not run.`,
 			if err != nil {
 				return badInput(err)
 			}
-			runner := scenarios.NewRunner(log)
-			var runs []results.Run
-			for _, sc := range picked {
-				run := runner.Run(cmd.Context(), sc, target)
-				run.Reason = s.Redactor.Redact(run.Reason)
-				if err := writeRun(outDir, &run); err != nil {
-					return err
-				}
-				runs = append(runs, run)
+			runs, err := runScenarios(cmd, log, s, picked, target, outDir, browserPath)
+			if err != nil {
+				return err
 			}
 			if err := reports.RunsText(cmd.OutOrStdout(), runs); err != nil {
 				return err
@@ -63,7 +57,36 @@ scenario could not run.`,
 	fl.StringVar(&suitePath, "suite", ".", "suite folder or file")
 	fl.StringVar(&outDir, "out", filepath.Join(".probe", "runs"), "folder for the runs' JSON")
 	fl.StringVar(&baseURL, "base-url", "", "use this URL instead of the environment's (preview environments)")
+	fl.StringVar(&browserPath, "browser", "", "Chromium to run browser flows with (default: chromium on PATH)")
 	return cmd
+}
+
+// runScenarios runs each scenario once, writing each run's JSON (and the
+// artifacts of browser flows) under outDir. The browser starts only when a
+// browser flow is among them; when it is missing those runs say how to
+// install it.
+func runScenarios(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, picked []*suite.Scenario,
+	target scenarios.Target, outDir, browserPath string) ([]results.Run, error) {
+	opts := []scenarios.Option{scenarios.WithRedactor(s.Redactor), scenarios.WithArtifacts(outDir)}
+	if slices.ContainsFunc(picked, func(sc *suite.Scenario) bool { return sc.Kind == suite.KindBrowser }) {
+		b, err := scenarios.NewBrowser(browserPath, log)
+		if err != nil {
+			log.Error("browser flows cannot run", "err", err)
+		} else {
+			defer b.Close()
+			opts = append(opts, scenarios.WithBrowser(b))
+		}
+	}
+	runner := scenarios.NewRunner(log, opts...)
+	var runs []results.Run
+	for _, sc := range picked {
+		run := runner.Run(cmd.Context(), sc, target)
+		if err := writeRun(outDir, &run); err != nil {
+			return nil, err
+		}
+		runs = append(runs, run)
+	}
+	return runs, nil
 }
 
 func pickEnv(s *suite.Suite, env string) (string, error) {

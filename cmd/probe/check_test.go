@@ -49,7 +49,9 @@ scenarios:
 		{name: "scenario not on env", args: []string{"only-dev", "--env", "staging"}, code: 2, stderr: `scenario "only-dev" does not run on "staging"`},
 		{name: "env required", args: []string{"health"}, code: 2, stderr: "--env is required"},
 		{name: "unknown env", args: []string{"--env", "prod"}, code: 2, stderr: `--env "prod": no such environment`},
-		{name: "kind it cannot run yet", args: []string{"flow", "--env", "staging"}, code: 3, stderr: "1 of 1 scenarios could not run"},
+		{name: "browser flow", args: []string{"flow", "--env", "staging"}, code: 0, stdout: []string{"navigate /", "1 runs: 1 pass"}},
+		{name: "no browser", args: []string{"flow", "--env", "staging", "--browser", "/nonexistent/chromium"}, code: 3,
+			stdout: []string{"apt-get install chromium"}, stderr: "1 of 1 scenarios could not run"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,4 +70,36 @@ scenarios:
 	require.NoError(t, err)
 	assert.Equal(t, results.Pass, run.Status)
 	assert.Equal(t, 200, run.Last().HTTP.StatusCode)
+}
+
+// TestCheckKeepsSecretsOut runs the example's checkout flow so that it fails
+// after typing the password, and looks for the password in every file written.
+func TestCheckKeepsSecretsOut(t *testing.T) {
+	const secret = "pw-Zq81-never-printed"
+	shop := demoapp.New(demoapp.WithPassword(secret))
+	require.NoError(t, shop.SetFaults(demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.checkout": {ErrorRate: 1}}}))
+	srv, err := demoapp.Start(t.Context(), shop, "127.0.0.1:0", "")
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, srv.Close()) })
+	t.Setenv("SHOP_PASSWORD", secret)
+	t.Setenv("SHOP_URL", srv.URL())
+
+	out := t.TempDir()
+	code, stdout, stderr := runProbe(t, "check", "checkout", "--env", "dev", "--suite", "../../examples/shop", "--out", out)
+	require.Equal(t, 1, code, stderr)
+	assert.Contains(t, stdout, "artifacts of checkout on dev:")
+	assert.NotContains(t, stdout+stderr, secret)
+
+	var files int
+	require.NoError(t, filepath.WalkDir(out, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.NotContains(t, string(data), secret, path)
+		return nil
+	}))
+	assert.GreaterOrEqual(t, files, 6, "run JSON, screenshot, page, URL, console and network")
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/probe-dev/probe/demoapp"
 	"github.com/probe-dev/probe/examples"
 	"github.com/probe-dev/probe/reports"
-	"github.com/probe-dev/probe/results"
 	"github.com/probe-dev/probe/scenarios"
 	"github.com/probe-dev/probe/suite"
 	"github.com/spf13/cobra"
@@ -65,30 +64,29 @@ with it.`,
 	return cmd
 }
 
-// demoChecks runs the example's HTTP checks once against the demo shop.
+// demoChecks runs the example's checks and flows once against the demo shop.
 func demoChecks(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, outDir string) error {
 	const env = "dev"
 	target, err := scenarios.TargetFor(s, env, "")
 	if err != nil {
 		return err
 	}
-	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "\nHTTP checks on %s:\n", env)
-	runner := scenarios.NewRunner(log)
-	var runs []results.Run
+	var picked []*suite.Scenario
 	for _, sc := range s.Scenarios {
-		if sc.Kind != suite.KindHTTP || !slices.Contains(sc.Envs, env) {
-			continue
+		if slices.Contains(sc.Envs, env) {
+			picked = append(picked, sc)
 		}
-		run := runner.Run(cmd.Context(), sc, target)
-		if err := writeRun(filepath.Join(outDir, "runs"), &run); err != nil {
-			return err
-		}
-		runs = append(runs, run)
+	}
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "\nchecks and browser flows on %s:\n", env)
+	runsDir := filepath.Join(outDir, "runs")
+	runs, err := runScenarios(cmd, log, s, picked, target, runsDir, "")
+	if err != nil {
+		return err
 	}
 	if err := reports.RunsText(out, runs); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "runs written to %s\n", filepath.Join(outDir, "runs"))
+	fmt.Fprintf(out, "runs and artifacts written to %s\n", runsDir)
 	return checkOutcome(runs)
 }

@@ -112,5 +112,6 @@ func TestDemo(t *testing.T) {
 	assert.Contains(t, stdout, "demo shop serving at http://127.0.0.1:")
 	assert.Contains(t, stdout, "suite demo-shop is valid")
 	assert.NotContains(t, stdout, "127.0.0.1:8080", "every environment points at the started shop")
-	assert.Contains(t, stdout, "3 runs: 3 pass, 0 fail", "the example's HTTP checks pass on a healthy shop")
+	assert.Contains(t, stdout, "4 runs: 4 pass, 0 fail", "the example's checks and flows pass on a healthy shop")
+	assert.Contains(t, stdout, "place order")
 }

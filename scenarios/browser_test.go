@@ -1,0 +1,315 @@
+package scenarios
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/probe-dev/probe/demoapp"
+	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/suite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	sharedOnce sync.Once
+	shared     *Browser
+	sharedErr  error
+)
+
+// sharedBrowser is one Chromium for the package's tests, as the monitor
+// shares one for all its flows.
+func sharedBrowser(t *testing.T) *Browser {
+	t.Helper()
+	sharedOnce.Do(func() { shared, sharedErr = NewBrowser("", nil) })
+	require.NoError(t, sharedErr)
+	return shared
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared != nil {
+		shared.Close()
+	}
+	os.Exit(code)
+}
+
+const secretPassword = "s3cret-Pa55-for-tests"
+
+// tracingShop serves a shop and remembers every traceparent it is sent.
+type tracingShop struct {
+	*demoapp.Shop
+	mu     sync.Mutex
+	traces map[string]bool
+}
+
+func newTracingShop(t *testing.T) (*tracingShop, string) {
+	ts := &tracingShop{Shop: demoapp.New(demoapp.WithPassword(secretPassword)), traces: map[string]bool{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tp := r.Header.Get("traceparent"); tp != "" {
+			ts.mu.Lock()
+			ts.traces[tp] = true
+			ts.mu.Unlock()
+		}
+		ts.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return ts, srv.URL
+}
+
+// exampleSuite loads the reference suite against url, with the test password.
+func exampleSuite(t testing.TB, url string) *suite.Suite {
+	t.Helper()
+	env := map[string]string{"SHOP_URL": url, "SHOP_PASSWORD": secretPassword}
+	s, err := suite.Load("../examples/shop", suite.WithLookupEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }))
+	require.NoError(t, err)
+	return s
+}
+
+func TestCheckoutFlow(t *testing.T) {
+	shop, url := newTracingShop(t)
+	s := exampleSuite(t, url)
+	tg, err := TargetFor(s, "dev", "")
+	require.NoError(t, err)
+	out := t.TempDir()
+	r := NewRunner(nil, WithBrowser(sharedBrowser(t)), WithRedactor(s.Redactor), WithArtifacts(out))
+
+	run := r.Run(t.Context(), s.Scenario("checkout"), tg)
+	require.Equal(t, results.Pass, run.Status, run.Reason)
+	att := run.Last()
+	require.Len(t, att.Steps, 17)
+	for _, st := range att.Steps {
+		assert.Equal(t, results.Pass, st.Status, st.Name)
+		assert.Positive(t, st.Duration, st.Name)
+	}
+	assert.Equal(t, "place order", att.Steps[11].Name)
+
+	// Web Vitals per page load: product, cart, checkout, order.
+	require.GreaterOrEqual(t, len(att.Navigations), 4, "%+v", att.Navigations)
+	for _, n := range att.Navigations {
+		assert.Positive(t, n.TTFB, n.URL)
+	}
+	// A page the flow leaves before its first paint has no FCP; the order
+	// page, where the flow ends with a screenshot, has painted.
+	last := att.Navigations[len(att.Navigations)-1]
+	assert.Regexp(t, `/order/\d+$`, last.URL)
+	assert.Positive(t, last.FCP, "%+v", att.Navigations)
+	assert.GreaterOrEqual(t, last.LCP, last.FCP)
+
+	// Every request of the flow carried the run's trace id.
+	assert.Regexp(t, `^[0-9a-f]{32}$`, att.TraceID)
+	shop.mu.Lock()
+	for tp := range shop.traces {
+		assert.Regexp(t, "^00-"+att.TraceID+"-[0-9a-f]{16}-01$", tp)
+	}
+	assert.NotEmpty(t, shop.traces)
+	shop.mu.Unlock()
+
+	// The screenshot step kept its picture.
+	require.Len(t, att.Artifacts, 1)
+	assert.Equal(t, "confirmation.png", filepath.Base(att.Artifacts[0]))
+	assertNoSecret(t, out, run)
+}
+
+// assertNoSecret checks the run and every file under dir for the password.
+func assertNoSecret(t *testing.T, dir string, runs ...results.Run) {
+	t.Helper()
+	for _, run := range runs {
+		var buf bytes.Buffer
+		require.NoError(t, run.WriteJSON(&buf))
+		assert.NotContains(t, buf.String(), secretPassword)
+	}
+	err := filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.False(t, bytes.Contains(data, []byte(secretPassword)), "secret in %s", path)
+		return nil
+	})
+	require.NoError(t, err)
+}
+
+// TestFlowFaults: each fault of the shop makes the right step fail with the
+// right reason.
+func TestFlowFaults(t *testing.T) {
+	flow := `
+  - name: f
+    kind: browser
+    timeout: 20s
+    steps:
+      - {navigate: /products/1, timeout: 1500ms}
+      - click: "#add-to-cart"
+      - {assert_text: {selector: "#added", contains: Added}, timeout: 2s}
+      - navigate: /checkout
+      - type: {selector: "#password", text: "` + secretPassword + `"}
+      - {assert_text: {selector: "h1", equals: Payment}, timeout: 1s}
+`
+	tests := []struct {
+		name      string
+		faults    demoapp.Faults
+		step      int // index of the step that fails
+		status    results.Status
+		reason    string
+		artifacts bool
+	}{
+		{"slow route times the step out", demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"product": {Latency: demoapp.Duration(3 * time.Second)}}},
+			0, results.Timeout, "navigate /products/1: timed out after 1.5s", true},
+		{"503 fails the request's step", demoapp.Faults{Outage: demoapp.Outage503},
+			0, results.Fail, "navigate /products/1: HTTP 503 at GET /products/1", true},
+		{"broken API breaks the page's assertion", demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.cart.add": {ErrorRate: 1}}},
+			2, results.Fail, `assert_text #added: text of #added is "Could not add: 500", want it to contain "Added"`, true},
+		{"healthy shop, wrong heading", demoapp.Faults{},
+			5, results.Fail, `assert_text h1: text of h1 is "Checkout", want "Payment"`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			shop := demoapp.New(demoapp.WithPassword(secretPassword))
+			require.NoError(t, shop.SetFaults(tt.faults))
+			srv, err := demoapp.Start(t.Context(), shop, "127.0.0.1:0", "")
+			require.NoError(t, err)
+			t.Cleanup(func() { assert.NoError(t, srv.Close()) })
+			sc, tg := loadScenario(t, srv.URL(), flow)
+			out := t.TempDir()
+			red := redactor{secretPassword}
+			run := NewRunner(nil, WithBrowser(sharedBrowser(t)), WithArtifacts(out), WithRedactor(red)).Run(t.Context(), sc, tg)
+
+			assert.Equal(t, tt.status, run.Status)
+			assert.Equal(t, tt.reason, run.Reason)
+			steps := run.Last().Steps
+			require.Len(t, steps, tt.step+1, "the flow stops at the failing step")
+			assert.Equal(t, tt.status, steps[tt.step].Status)
+			if tt.artifacts {
+				names := map[string]bool{}
+				for _, a := range run.Last().Artifacts {
+					names[filepath.Base(a)] = true
+				}
+				assert.True(t, names["failure.png"], "screenshot kept: %v", names)
+				assert.True(t, names["page.html"] && names["url.txt"] && names["console.log"] && names["network.log"], "%v", names)
+			}
+			assertNoSecret(t, out, run)
+		})
+	}
+}
+
+// redactor hides fixed values, as the suite's Redactor does.
+type redactor []string
+
+func (r redactor) Redact(s string) string {
+	for _, v := range r {
+		s = regexp.MustCompile(regexp.QuoteMeta(v)).ReplaceAllString(s, suite.Redacted)
+	}
+	return s
+}
+
+func TestFreshContextPerRun(t *testing.T) {
+	srv := startShop(t, demoapp.Faults{})
+	add, tg := loadScenario(t, srv.URL(), `
+  - name: add
+    kind: browser
+    steps:
+      - navigate: /products/2
+      - click: "#add-to-cart"
+      - assert_text: {selector: "#cart-count", equals: "1"}
+`)
+	look, _ := loadScenario(t, srv.URL(), `
+  - name: look
+    kind: browser
+    steps:
+      - navigate: /cart
+      - wait_visible: "#cart-empty"
+      - assert_text: {selector: "#cart-count", equals: "0"}
+`)
+	r := NewRunner(nil, WithBrowser(sharedBrowser(t)))
+	first := r.Run(t.Context(), add, tg)
+	require.Equal(t, results.Pass, first.Status, first.Reason)
+	second := r.Run(t.Context(), look, tg)
+	assert.Equal(t, results.Pass, second.Status, "no cookie of the first run: %s", second.Reason)
+}
+
+func TestConsoleAndNetworkRecorded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, `<!doctype html><title>x</title><h1>hello</h1><img src="/missing.png"><script>console.error("boom", 42); null.x;</script>`)
+	}))
+	t.Cleanup(srv.Close)
+	sc, tg := loadScenario(t, srv.URL, `
+  - name: page
+    kind: browser
+    steps:
+      - navigate: /
+      - eval: {script: "document.querySelector('h1').textContent", equals: '"hello"'}
+      - eval: {script: "1 + 1", equals: "3"}
+`)
+	run := NewRunner(nil, WithBrowser(sharedBrowser(t))).Run(t.Context(), sc, tg)
+	assert.Equal(t, results.Fail, run.Status)
+	assert.Equal(t, "eval: script returned 2, want 3", run.Reason)
+	att := run.Last()
+	require.Len(t, att.ConsoleErrors, 2, "%q", att.ConsoleErrors)
+	assert.Equal(t, "console.error: boom 42", att.ConsoleErrors[0])
+	assert.Contains(t, att.ConsoleErrors[1], "uncaught ")
+	assert.Contains(t, att.ConsoleErrors[1], "TypeError")
+	// The browser's own favicon request fails too, and is recorded as it is.
+	assert.Contains(t, att.FailedRequests, "GET "+srv.URL+"/missing.png → 404")
+}
+
+// TestBrowserKilledMidFlow: a browser that dies under a run is our failure,
+// not the target's, and the next run starts a fresh browser.
+func TestBrowserKilledMidFlow(t *testing.T) {
+	shop := demoapp.New()
+	require.NoError(t, shop.SetFaults(demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"product": {Latency: demoapp.Duration(5 * time.Second)}}}))
+	srv, err := demoapp.Start(t.Context(), shop, "127.0.0.1:0", "")
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, srv.Close()) })
+	b, err := NewBrowser("", nil)
+	require.NoError(t, err)
+	t.Cleanup(b.Close)
+	sc, tg := loadScenario(t, srv.URL(), `
+  - name: slow
+    kind: browser
+    steps:
+      - navigate: /products/1
+      - wait_visible: "#add-to-cart"
+`)
+	r := NewRunner(nil, WithBrowser(b))
+
+	done := make(chan results.Run, 1)
+	go func() { done <- r.Run(t.Context(), sc, tg) }()
+	// Kill the browser while the shop holds the page's request.
+	require.Eventually(t, func() bool { return shop.Stats()["product"].InService > 0 }, 30*time.Second, 10*time.Millisecond)
+	pid := b.PID()
+	require.Positive(t, pid)
+	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+	killed := <-done
+	assert.Equal(t, results.InfraError, killed.Status, killed.Reason)
+
+	require.NoError(t, shop.SetFaults(demoapp.Faults{}))
+	next := r.Run(t.Context(), sc, tg)
+	assert.Equal(t, results.Pass, next.Status, next.Reason)
+	assert.Equal(t, 2, b.Starts(), "a fresh browser")
+	assert.NotEqual(t, pid, b.PID())
+}
+
+func TestNoBrowser(t *testing.T) {
+	_, err := NewBrowser("/nonexistent/chromium", nil)
+	require.ErrorIs(t, err, ErrNoBrowser)
+	assert.Contains(t, err.Error(), "apt-get install chromium")
+
+	sc, tg := loadScenario(t, "http://127.0.0.1:1", "  - {name: b, kind: browser, steps: [{navigate: /}]}\n")
+	run := NewRunner(nil).Run(t.Context(), sc, tg)
+	assert.Equal(t, results.InfraError, run.Status)
+	assert.Contains(t, run.Reason, "apt-get install chromium")
+}
