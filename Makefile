@@ -18,11 +18,15 @@ demo: setup
 ## test: the whole test suite, real Chromium, Prometheus and demo shop included
 test: setup
 	$(GO) vet $(PKGS)
-	$(GO) test -race -count=1 -timeout 14m $(PKGS)
+	# One package at a time: several tests measure rates and latencies, and
+	# packages running side by side on two cores would skew them.
+	$(GO) test -race -count=1 -p 1 -timeout 14m $(PKGS)
 
-## bench: Go benchmarks (speed and memory are measured here, never in tests)
+## bench: Go benchmarks, then probe load beside the vegeta CLI on one target
+## (speed and memory are measured here, never in tests)
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 $(PKGS)
+	$(GO) run ./scripts/benchvegeta
 
 ## lint: formatting, vet and staticcheck
 lint:

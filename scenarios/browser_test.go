@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/probe-dev/probe/demoapp"
+	"github.com/probe-dev/probe/demoapp/demotest"
 	"github.com/probe-dev/probe/results"
 	"github.com/probe-dev/probe/suite"
 	"github.com/stretchr/testify/assert"
@@ -174,12 +175,8 @@ func TestFlowFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			shop := demoapp.New(demoapp.WithPassword(secretPassword))
-			require.NoError(t, shop.SetFaults(tt.faults))
-			srv, err := demoapp.Start(t.Context(), shop, "127.0.0.1:0", "")
-			require.NoError(t, err)
-			t.Cleanup(func() { assert.NoError(t, srv.Close()) })
-			sc, tg := loadScenario(t, srv.URL(), flow)
+			_, url := demotest.Start(t, tt.faults, demoapp.WithPassword(secretPassword))
+			sc, tg := loadScenario(t, url, flow)
 			out := t.TempDir()
 			red := redactor{secretPassword}
 			run := NewRunner(nil, WithBrowser(sharedBrowser(t)), WithArtifacts(out), WithRedactor(red)).Run(t.Context(), sc, tg)
@@ -213,8 +210,8 @@ func (r redactor) Redact(s string) string {
 }
 
 func TestFreshContextPerRun(t *testing.T) {
-	srv := startShop(t, demoapp.Faults{})
-	add, tg := loadScenario(t, srv.URL(), `
+	_, url := demotest.Start(t, demoapp.Faults{})
+	add, tg := loadScenario(t, url, `
   - name: add
     kind: browser
     steps:
@@ -222,7 +219,7 @@ func TestFreshContextPerRun(t *testing.T) {
       - click: "#add-to-cart"
       - assert_text: {selector: "#cart-count", equals: "1"}
 `)
-	look, _ := loadScenario(t, srv.URL(), `
+	look, _ := loadScenario(t, url, `
   - name: look
     kind: browser
     steps:
@@ -269,15 +266,11 @@ func TestConsoleAndNetworkRecorded(t *testing.T) {
 // TestBrowserKilledMidFlow: a browser that dies under a run is our failure,
 // not the target's, and the next run starts a fresh browser.
 func TestBrowserKilledMidFlow(t *testing.T) {
-	shop := demoapp.New()
-	require.NoError(t, shop.SetFaults(demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"product": {Latency: demoapp.Duration(5 * time.Second)}}}))
-	srv, err := demoapp.Start(t.Context(), shop, "127.0.0.1:0", "")
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, srv.Close()) })
+	shop, url := demotest.Start(t, demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"product": {Latency: demoapp.Duration(5 * time.Second)}}})
 	b, err := NewBrowser("", nil)
 	require.NoError(t, err)
 	t.Cleanup(b.Close)
-	sc, tg := loadScenario(t, srv.URL(), `
+	sc, tg := loadScenario(t, url, `
   - name: slow
     kind: browser
     steps:

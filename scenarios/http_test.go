@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/probe-dev/probe/demoapp"
+	"github.com/probe-dev/probe/demoapp/demotest"
 	"github.com/probe-dev/probe/results"
 	"github.com/probe-dev/probe/suite"
 	"github.com/stretchr/testify/assert"
@@ -25,16 +26,6 @@ func loadScenario(t *testing.T, url, scenario string) (*suite.Scenario, Target) 
 	tg, err := TargetFor(s, "dev", "")
 	require.NoError(t, err)
 	return s.Scenarios[0], tg
-}
-
-func startShop(t *testing.T, f demoapp.Faults) *demoapp.Server {
-	t.Helper()
-	shop := demoapp.New()
-	require.NoError(t, shop.SetFaults(f))
-	srv, err := demoapp.Start(t.Context(), shop, "127.0.0.1:0", "")
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, srv.Close()) })
-	return srv
 }
 
 func TestHTTPCheckAgainstShop(t *testing.T) {
@@ -94,8 +85,8 @@ func TestHTTPCheckAgainstShop(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startShop(t, tt.faults)
-			sc, tg := loadScenario(t, srv.URL(), tt.scenario)
+			_, url := demotest.Start(t, tt.faults)
+			sc, tg := loadScenario(t, url, tt.scenario)
 			run := NewRunner(nil).Run(t.Context(), sc, tg)
 			assert.Equal(t, tt.status, run.Status, run.Reason)
 			if tt.reason == "" {

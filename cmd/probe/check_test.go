@@ -6,17 +6,14 @@ import (
 	"testing"
 
 	"github.com/probe-dev/probe/demoapp"
+	"github.com/probe-dev/probe/demoapp/demotest"
 	"github.com/probe-dev/probe/results"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestCheck(t *testing.T) {
-	shop := demoapp.New()
-	require.NoError(t, shop.SetFaults(demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.products": {ErrorRate: 1}}}))
-	srv, err := demoapp.Start(t.Context(), shop, "127.0.0.1:0", "")
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, srv.Close()) })
+	_, url := demotest.Start(t, demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.products": {ErrorRate: 1}}})
 
 	dir := t.TempDir()
 	suitePath := filepath.Join(dir, "suite.yaml")
@@ -34,7 +31,7 @@ scenarios:
     steps: [{navigate: /}]
 `), 0o600))
 	out := filepath.Join(dir, "runs")
-	base := []string{"check", "--suite", suitePath, "--out", out, "--base-url", srv.URL()}
+	base := []string{"check", "--suite", suitePath, "--out", out, "--base-url", url}
 	tests := []struct {
 		name   string
 		args   []string
@@ -76,13 +73,9 @@ scenarios:
 // after typing the password, and looks for the password in every file written.
 func TestCheckKeepsSecretsOut(t *testing.T) {
 	const secret = "pw-Zq81-never-printed"
-	shop := demoapp.New(demoapp.WithPassword(secret))
-	require.NoError(t, shop.SetFaults(demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.checkout": {ErrorRate: 1}}}))
-	srv, err := demoapp.Start(t.Context(), shop, "127.0.0.1:0", "")
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, srv.Close()) })
+	_, url := demotest.Start(t, demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.checkout": {ErrorRate: 1}}}, demoapp.WithPassword(secret))
 	t.Setenv("SHOP_PASSWORD", secret)
-	t.Setenv("SHOP_URL", srv.URL())
+	t.Setenv("SHOP_URL", url)
 
 	out := t.TempDir()
 	code, stdout, stderr := runProbe(t, "check", "checkout", "--env", "dev", "--suite", "../../examples/shop", "--out", out)

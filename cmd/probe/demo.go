@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/probe-dev/probe/demoapp"
 	"github.com/probe-dev/probe/examples"
+	"github.com/probe-dev/probe/loadtests"
 	"github.com/probe-dev/probe/reports"
 	"github.com/probe-dev/probe/scenarios"
 	"github.com/probe-dev/probe/suite"
@@ -56,7 +58,10 @@ with it.`,
 			if err := printOverview(out, s); err != nil {
 				return err
 			}
-			return demoChecks(cmd, log, s, outDir)
+			checksErr := demoChecks(cmd, log, s, outDir)
+			fmt.Fprintf(out, "\nload test spike on dev (a traffic spike of about %s):\n", loadDuration(s.LoadTest("spike")))
+			loadErr := runLoadTest(cmd, log, s, s.LoadTest("spike"), "dev", loadFlags{outDir: filepath.Join(outDir, "load"), rateScale: 1})
+			return errors.Join(checksErr, loadErr)
 		},
 	}
 	cmd.Flags().StringVar(&suitePath, "suite", "", "suite folder or file (default: the embedded examples/shop)")
@@ -89,4 +94,8 @@ func demoChecks(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, outDir str
 	}
 	fmt.Fprintf(out, "runs and artifacts written to %s\n", runsDir)
 	return checkOutcome(runs)
+}
+
+func loadDuration(lt *suite.LoadTest) string {
+	return loadtests.NewSchedule(lt.Profile, loadtests.ScheduleOptions{Limit: lt.Limits.MaxDuration.Std()}).Duration().String()
 }

@@ -114,4 +114,6 @@ func TestDemo(t *testing.T) {
 	assert.NotContains(t, stdout, "127.0.0.1:8080", "every environment points at the started shop")
 	assert.Contains(t, stdout, "4 runs: 4 pass, 0 fail", "the example's checks and flows pass on a healthy shop")
 	assert.Contains(t, stdout, "place order")
+	assert.Contains(t, stdout, "load test spike on dev: completed")
+	assert.Contains(t, stdout, "throughput > 15/s")
 }

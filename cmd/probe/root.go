@@ -41,6 +41,7 @@ Exit codes: 0 pass, 1 a check, threshold or gate failed, 2 bad input or usage,
 	root.AddCommand(
 		newValidate(),
 		newCheck(log),
+		newLoad(log),
 		newSchema(),
 		newVersion(),
 		newDemoTarget(log),

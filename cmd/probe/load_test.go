@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/probe-dev/probe/demoapp"
+	"github.com/probe-dev/probe/demoapp/demotest"
+	"github.com/probe-dev/probe/results"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// loadSuite writes a suite with one short load test against url.
+func loadSuite(t *testing.T, url string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "suite.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(fmt.Sprintf(`
+environments:
+  dev: {base_url: %q}
+  prod: {base_url: %q, protected: true, max_rate: 5/s}
+loadtests:
+  - name: quick
+    targets:
+      - {name: health, path: /api/health, weight: 3}
+      - {name: products, path: /api/products}
+    profile: [{constant: {rate: 40/s, duration: 2s}}]
+    thresholds:
+      - {endpoint: products, error_rate: 1%%}
+    limits: {max_duration: 30s, max_requests: 1000}
+  - name: bad-template
+    targets: [{name: t, path: '/api/products/{{randInt 5 1}}'}]
+    profile: [{constant: {rate: 10/s, duration: 1s}}]
+    limits: {max_duration: 5s, max_requests: 100}
+`, url, url)), 0o600))
+	return path
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+func TestLoad(t *testing.T) {
+	shop, url := demotest.Start(t, demoapp.Faults{})
+	suitePath := loadSuite(t, url)
+	out := t.TempDir()
+	base := []string{"load", "--suite", suitePath, "--out", out}
+
+	tests := []struct {
+		name   string
+		faults demoapp.Faults
+		args   []string
+		code   int
+		stdout []string
+		stderr string
+	}{
+		{name: "passes", args: []string{"quick", "--env", "dev"}, code: 0,
+			stdout: []string{"load test quick on dev: completed", "sent 80 of 80 planned", "products: error_rate < 1%", "pass"}},
+		{name: "threshold breached", faults: demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.products": {ErrorRate: 1}}},
+			args: []string{"quick", "--env", "dev", "--no-abort"}, code: 1, stdout: []string{"FAIL"}, stderr: `load test "quick": a threshold failed`},
+		{name: "protected refused", args: []string{"quick", "--env", "prod"}, code: 2, stderr: `environment "prod" is protected: a load test needs --allow-protected, and is then capped at 5/s`},
+		{name: "protected allowed and capped", args: []string{"quick", "--env", "prod", "--allow-protected"}, code: 0, stdout: []string{"sent 10 of 10 planned"}},
+		{name: "scaled and fitted", args: []string{"quick", "--env", "dev", "--rate-scale", "0.5", "--duration", "1s"}, code: 0, stdout: []string{"sent 20 of 20 planned"}},
+		{name: "one shard", args: []string{"quick", "--env", "dev", "--shard", "1/4"}, code: 0, stdout: []string{"(shard 1/4)", "sent 20 of 20 planned"}},
+		{name: "bad shard", args: []string{"quick", "--env", "dev", "--shard", "4/4"}, code: 2, stderr: `--shard "4/4": want I/N with 0 ≤ I < N`},
+		{name: "bad rate scale", args: []string{"quick", "--env", "dev", "--rate-scale", "0"}, code: 2, stderr: "--rate-scale 0: must be above 0"},
+		{name: "unknown load test", args: []string{"quik", "--env", "dev"}, code: 2, stderr: `no load test "quik"`},
+		{name: "bad template at run time", args: []string{"bad-template", "--env", "dev"}, code: 2, stderr: "randInt 5 1: the second number must not be below the first"},
+		{name: "unreachable", args: []string{"quick", "--env", "dev", "--base-url", "http://" + freePort(t)}, code: 3, stderr: "is unreachable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.NoError(t, shop.SetFaults(tt.faults))
+			code, stdout, stderr := runProbe(t, append(base, tt.args...)...)
+			assert.Equal(t, tt.code, code, "stdout: %s\nstderr: %s", stdout, stderr)
+			for _, s := range tt.stdout {
+				assert.Contains(t, stdout, s)
+			}
+			assert.Contains(t, stderr, tt.stderr)
+		})
+	}
+	f, err := os.Open(filepath.Join(out, "quick-dev.json"))
+	require.NoError(t, err)
+	defer f.Close()
+	s, err := results.ReadSummary(f)
+	require.NoError(t, err)
+	assert.Equal(t, "quick", s.LoadTest)
+	assert.Equal(t, s.Sent, s.Overall.Requests)
+}
+
+// TestLoadMetrics scrapes the live metrics during a run and finds the final
+// ones in a real Pushgateway.
+func TestLoadMetrics(t *testing.T) {
+	gw, err := exec.LookPath("prometheus-pushgateway")
+	require.NoError(t, err, "run 'make setup' to install prometheus-pushgateway")
+	gwAddr := freePort(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	pg := exec.CommandContext(ctx, gw, "--web.listen-address="+gwAddr, "--persistence.file=")
+	require.NoError(t, pg.Start())
+	t.Cleanup(func() { cancel(); _ = pg.Wait() })
+	require.Eventually(t, func() bool {
+		res, err := http.Get("http://" + gwAddr + "/-/ready")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == 200
+	}, 20*time.Second, 50*time.Millisecond)
+
+	_, url := demotest.Start(t, demoapp.Faults{})
+	metricsAddr := freePort(t)
+
+	scraped := make(chan string, 1)
+	go func() {
+		// Scrape once the run has sent something.
+		for ctx.Err() == nil {
+			res, err := http.Get("http://" + metricsAddr + "/metrics")
+			if err == nil {
+				b, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if strings.Contains(string(b), "probe_load_requests_total") {
+					scraped <- string(b)
+					return
+				}
+			}
+			time.Sleep(20 * time.Millisecond) // polling a server that is not up yet
+		}
+	}()
+	code, stdout, stderr := runProbe(t, "load", "quick", "--env", "dev", "--suite", loadSuite(t, url), "--out", t.TempDir(),
+		"--metrics-addr", metricsAddr, "--pushgateway", "http://"+gwAddr)
+	require.Equal(t, 0, code, stdout+stderr)
+	live := <-scraped
+	assert.Contains(t, live, `probe_load_requests_total{code_class="2xx",endpoint="health",env="dev",loadtest="quick"}`)
+	assert.Contains(t, live, "probe_load_requested_rate")
+
+	res, err := http.Get("http://" + gwAddr + "/metrics")
+	require.NoError(t, err)
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `probe_load_requests_total{code_class="2xx",endpoint="products",env="dev",instance="quick-dev",job="probe_load",loadtest="quick"}`)
+}
+
+// TestLoadSIGTERM sends SIGTERM to a real probe process mid-run: it stops
+// sending, waits for what is in flight, and writes a partial summary.
+func TestLoadSIGTERM(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "probe")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+
+	shop, url := demotest.Start(t, demoapp.Faults{})
+	path := filepath.Join(t.TempDir(), "suite.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`
+environments:
+  dev: {base_url: "`+url+`"}
+loadtests:
+  - name: long
+    targets: [{name: health, path: /api/health}]
+    profile: [{constant: {rate: 50/s, duration: 60s}}]
+    limits: {max_duration: 60s, max_requests: 10000}
+`), 0o600))
+	out := t.TempDir()
+	cmd := exec.CommandContext(t.Context(), bin, "load", "long", "--env", "dev", "--suite", path, "--out", out)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "sent ") { // the first progress line: load is flowing
+			break
+		}
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	go io.Copy(io.Discard, stderr) //nolint:errcheck // drain
+	err = cmd.Wait()
+	require.NoError(t, err, "an interrupted run without failed thresholds exits 0")
+
+	f, err := os.Open(filepath.Join(out, "long-dev.json"))
+	require.NoError(t, err)
+	defer f.Close()
+	s, err := results.ReadSummary(f)
+	require.NoError(t, err)
+	assert.True(t, s.Partial)
+	assert.Equal(t, "interrupted", s.Stop)
+	assert.Less(t, s.Sent, s.Planned)
+	assert.Equal(t, shop.Stats()["api.health"].Requests, s.Sent, "requests in flight were waited for")
+}

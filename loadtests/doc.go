@@ -1,0 +1,8 @@
+// Package loadtests runs one load test of a suite once against one
+// environment, with vegeta as the engine, and returns a results.Summary.
+//
+// The profile's phases become a vegeta Pacer (an open model: requests leave on
+// schedule whatever the target does); results stream into per-endpoint HDR
+// histograms and a one-second timeline, so memory stays flat however long the
+// test runs. It imports suite and results, never scenarios.
+package loadtests

@@ -1,0 +1,48 @@
+package loadtests
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are a load test's live Prometheus metrics. Labels come from a known
+// set: the load test, the environment, the suite's endpoint names, code
+// classes and error kinds.
+type Metrics struct {
+	requests  *prometheus.CounterVec
+	errors    *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	requested *prometheus.GaugeVec
+	late      *prometheus.CounterVec
+}
+
+// NewMetrics returns unregistered metrics.
+func NewMetrics() *Metrics {
+	return &Metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "probe_load_requests_total", Help: "Requests answered (or failed) in a load test, by endpoint and status code class.",
+		}, []string{"loadtest", "env", "endpoint", "code_class"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "probe_load_errors_total", Help: "Failed requests in a load test, by endpoint and error kind.",
+		}, []string{"loadtest", "env", "endpoint", "kind"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "probe_load_request_duration_seconds", Help: "Latency of load-test requests from when they were sent.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
+		}, []string{"loadtest", "env", "endpoint"}),
+		requested: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "probe_load_requested_rate", Help: "Request rate the load profile asks for now, per second.",
+		}, []string{"loadtest", "env"}),
+		late: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "probe_load_sent_late_total", Help: "Requests the generator sent more than 10ms after they were due.",
+		}, []string{"loadtest", "env"}),
+	}
+}
+
+// Register adds the metrics to reg.
+func (m *Metrics) Register(reg prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{m.requests, m.errors, m.latency, m.requested, m.late} {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

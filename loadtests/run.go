@@ -1,0 +1,263 @@
+package loadtests
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/suite"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// Options say how to run a load test.
+type Options struct {
+	Env       string
+	BaseURL   string
+	Headers   map[string]string // sent with every request, before the target's own
+	Vars      map[string]string // the environment's variables, for {{var}}
+	RateScale float64           // multiply every rate (default 1)
+	Duration  time.Duration     // fit the profile into this long (default: as written)
+	RateCap   float64           // highest rate per second, for protected environments
+	Shard     int               // this process runs slice Shard of Shards
+	Shards    int
+	// Workers and Connections bound the generator; defaults 64 and 10000.
+	Workers     uint64
+	MaxWorkers  uint64
+	Connections int
+	// Grace is how long requests in flight may finish after a stop (default 5s).
+	Grace time.Duration
+	// AbortAfter is when thresholds start to be watched for a loss beyond
+	// recovery (default: a tenth of the test, at least 5s). Negative: never.
+	AbortAfter time.Duration
+	Raw        vegeta.Encoder // raw results in vegeta's encoding, if set
+	Metrics    *Metrics       // live metrics, if set
+	Progress   func(Progress) // called about once a second
+	Log        *slog.Logger
+	Seed       uint64
+}
+
+// Progress is the state of a running load test.
+type Progress struct {
+	Elapsed time.Duration
+	Rate    float64 // sent in the last second
+	P95     time.Duration
+	Errors  int64
+	Sent    int64
+	Planned int64
+}
+
+// ErrTemplate marks a request that could not be rendered: bad input.
+var ErrTemplate = errors.New("request template failed")
+
+// Run runs lt once and returns its summary, with thresholds judged. It stops
+// at the end of the profile, at the hard limits, when a threshold is lost
+// beyond recovery, or when ctx ends; then the summary is marked partial.
+func Run(ctx context.Context, lt *suite.LoadTest, o Options) (*results.Summary, error) {
+	o = withDefaults(o)
+	sched := NewSchedule(lt.Profile, ScheduleOptions{RateScale: o.RateScale, Fit: o.Duration, Cap: o.RateCap, Limit: lt.Limits.MaxDuration.Std()})
+	p := newPacer(sched, o.Shard, o.Shards, int64(lt.Limits.MaxRequests), lt.Limits.MaxDuration.Std())
+	tg, err := newTargeter(lt, o.BaseURL, o.Headers, o.Vars, o.Seed+uint64(o.Shard))
+	if err != nil {
+		return nil, err
+	}
+	// In-flight requests are cut when the grace period after a stop ends.
+	inflight, cutInflight := context.WithCancel(context.WithoutCancel(ctx))
+	defer cutInflight()
+	atk := vegeta.NewAttacker(
+		vegeta.Client(newClient(inflight, lt.Timeout.Std(), o.Connections)),
+		vegeta.Workers(o.Workers), vegeta.MaxWorkers(o.MaxWorkers), vegeta.MaxBody(-1),
+	)
+	log := o.Log.With("loadtest", lt.Name, "env", o.Env)
+	log.Info("load test starting", "planned", p.shardPlanned(), "duration", sched.Duration().Round(time.Millisecond), "shard", fmt.Sprintf("%d/%d", o.Shard, o.Shards))
+
+	if o.Metrics != nil {
+		o.Metrics.requested.WithLabelValues(lt.Name, o.Env).Set(sched.Rate(0) / float64(o.Shards))
+	}
+	c := newCollector(p, tg.eps, lt.Timeout.Std())
+	ths := thresholdsOf(lt)
+	res := atk.Attack(tg.next, p, 0, lt.Name)
+	stop, renderErr := "completed", error(nil)
+	stopping := false
+	var graceC <-chan time.Time
+	var graceTimer *time.Timer
+	defer func() {
+		if graceTimer != nil {
+			graceTimer.Stop()
+		}
+	}()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var lastSent int64
+	halt := func(reason string) {
+		if stopping {
+			return
+		}
+		stopping, stop = true, reason
+		atk.Stop()
+		graceTimer = time.NewTimer(o.Grace)
+		graceC = graceTimer.C
+		log.Info("load test stopping", "reason", reason, "grace", o.Grace)
+	}
+	ctxDone := ctx.Done()
+loop:
+	for {
+		select {
+		case r, ok := <-res:
+			if !ok {
+				break loop
+			}
+			if r.URL == "" && r.Error != "" {
+				renderErr = fmt.Errorf("%w: loadtest %q: %s", ErrTemplate, lt.Name, r.Error)
+				halt("bad request template")
+				continue
+			}
+			idx, kind := c.add(r)
+			if o.Raw != nil {
+				r.Body = nil
+				if err := o.Raw.Encode(r); err != nil {
+					log.Error("raw results", "err", err)
+					o.Raw = nil
+				}
+			}
+			o.observe(lt.Name, tg, idx, kind, r)
+		case <-tick.C:
+			s := c.summary0()
+			elapsed := time.Since(p.start())
+			if o.Metrics != nil {
+				o.Metrics.requested.WithLabelValues(lt.Name, o.Env).Set(p.Rate(elapsed))
+			}
+			if o.Progress != nil {
+				o.Progress(Progress{Elapsed: elapsed, Rate: float64(c.sent - lastSent), P95: c.overall.Latency.Quantile(0.95),
+					Errors: c.overall.Errors, Sent: c.sent, Planned: p.shardPlanned()})
+			}
+			lastSent = c.sent
+			if o.AbortAfter >= 0 && elapsed >= o.AbortAfter && !stopping {
+				if name := lostThreshold(ths, s, p.shardPlanned()-c.sent, sched.Duration()); name != "" {
+					halt("aborted: threshold " + name + " can no longer pass")
+				}
+			}
+		case <-ctxDone:
+			ctxDone = nil
+			halt("interrupted")
+		case <-graceC:
+			cutInflight()
+			graceC = nil
+		}
+	}
+	if renderErr != nil {
+		return nil, renderErr
+	}
+	s := c.summary()
+	s.LoadTest, s.Env, s.Planned = lt.Name, o.Env, p.shardPlanned()
+	if o.Shards > 1 {
+		s.Shard = fmt.Sprintf("%d/%d", o.Shard, o.Shards)
+	}
+	if stop == "completed" && s.Sent < s.Planned {
+		stop = "max_duration"
+	}
+	s.Stop, s.Partial = stop, stop != "completed"
+	s.Thresholds = Judge(lt, s)
+	log.Info("load test done", "sent", s.Sent, "planned", s.Planned, "stop", s.Stop, "errors", s.Overall.Errors)
+	return s, nil
+}
+
+// summary0 is a view of the counts so far, for the abort check.
+func (c *collector) summary0() *results.Summary {
+	return &results.Summary{Overall: c.overall, Endpoints: c.eps}
+}
+
+func (o Options) observe(name string, tg *targeter, idx int, kind string, r *vegeta.Result) {
+	if o.Metrics == nil || idx < 0 || idx >= len(tg.eps) {
+		return
+	}
+	ep := tg.eps[idx].name
+	o.Metrics.requests.WithLabelValues(name, o.Env, ep, codeClass(r.Code)).Inc()
+	o.Metrics.latency.WithLabelValues(name, o.Env, ep).Observe(r.Latency.Seconds())
+	if kind != "" {
+		o.Metrics.errors.WithLabelValues(name, o.Env, ep, kind).Inc()
+	}
+}
+
+func withDefaults(o Options) Options {
+	if o.Shards < 1 {
+		o.Shards, o.Shard = 1, 0
+	}
+	if o.Workers == 0 {
+		o.Workers = 64
+	}
+	if o.MaxWorkers == 0 {
+		o.MaxWorkers = 10_000
+	}
+	if o.Connections == 0 {
+		o.Connections = 10_000
+	}
+	if o.Grace == 0 {
+		o.Grace = 5 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// newClient is vegeta's HTTP client: HTTP/1.1 with keep-alive, a bounded
+// number of connections per host, the request timeout, and requests that end
+// when ctx does.
+func newClient(ctx context.Context, timeout time.Duration, conns int) *http.Client {
+	tr := &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: conns,
+		MaxConnsPerHost:     conns,
+		IdleConnTimeout:     90 * time.Second,
+		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12},
+		ForceAttemptHTTP2:   false,
+	}
+	return &http.Client{
+		Timeout:       timeout,
+		Transport:     cancelOn{ctx: ctx, base: tr},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// cancelOn ends every request when ctx ends.
+type cancelOn struct {
+	ctx  context.Context
+	base http.RoundTripper
+}
+
+func (c cancelOn) RoundTrip(r *http.Request) (*http.Response, error) {
+	return c.base.RoundTrip(r.WithContext(c.ctx))
+}
+
+// String is the progress line: elapsed, rate, p95 so far, errors.
+func (p Progress) String() string {
+	return fmt.Sprintf("%6.1fs  sent %d/%d  %.0f req/s  p95 %s  errors %d",
+		p.Elapsed.Seconds(), p.Sent, p.Planned, p.Rate, p.P95.Round(10*time.Microsecond), p.Errors)
+}
+
+// Preflight checks that the target accepts connections before any load is
+// sent, so an unreachable target is told apart from a failing one.
+func Preflight(ctx context.Context, baseURL string) error {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("base URL %q: not an absolute URL", baseURL)
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), map[string]string{"https": "443"}[u.Scheme]+map[string]string{"http": "80"}[u.Scheme])
+	}
+	d := net.Dialer{Timeout: 5 * time.Second}
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return fmt.Errorf("target %s is unreachable: %w", host, err)
+	}
+	return conn.Close()
+}

@@ -1,0 +1,120 @@
+package loadtests
+
+import (
+	"testing"
+	"time"
+
+	"github.com/probe-dev/probe/suite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func rate(s string) suite.Rate {
+	r, err := suite.ParseRate(s)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+func dur(d time.Duration) suite.Duration { return suite.Duration(d) }
+
+func TestSchedule(t *testing.T) {
+	tests := []struct {
+		name     string
+		profile  []*suite.Phase
+		opts     ScheduleOptions
+		planned  int64
+		duration time.Duration
+		rates    map[time.Duration]float64
+		due      map[int64]time.Duration
+	}{
+		{
+			name:    "constant",
+			profile: []*suite.Phase{{Constant: &suite.ConstantPhase{Rate: rate("10/s"), Duration: dur(2 * time.Second)}}},
+			planned: 20, duration: 2 * time.Second,
+			rates: map[time.Duration]float64{0: 10, time.Second: 10, 3 * time.Second: 0},
+			due:   map[int64]time.Duration{0: 0, 1: 100 * time.Millisecond, 19: 1900 * time.Millisecond},
+		},
+		{
+			name:    "ramp up: requests crowd toward the end",
+			profile: []*suite.Phase{{Ramp: &suite.RampPhase{From: suite.Rate{Freq: 0, Per: time.Second}, To: rate("20/s"), Duration: dur(2 * time.Second)}}},
+			planned: 20, duration: 2 * time.Second,
+			rates: map[time.Duration]float64{0: 0, time.Second: 10},
+			// hits(t) = 5t², so request n is due at sqrt(n/5).
+			due: map[int64]time.Duration{5: time.Second, 10: 1414213562},
+		},
+		{
+			name: "steps and spike",
+			profile: []*suite.Phase{
+				{Steps: &suite.StepsPhase{From: rate("10/s"), To: rate("30/s"), Step: rate("10/s"), StepDuration: dur(time.Second)}},
+				{Spike: &suite.SpikePhase{Rate: rate("100/s"), Duration: dur(time.Second)}},
+			},
+			planned: 160, duration: 4 * time.Second,
+			rates: map[time.Duration]float64{500 * time.Millisecond: 10, 1500 * time.Millisecond: 20, 2500 * time.Millisecond: 30, 3500 * time.Millisecond: 100},
+			due:   map[int64]time.Duration{10: time.Second, 30: 2 * time.Second, 60: 3 * time.Second, 61: 3010 * time.Millisecond},
+		},
+		{
+			name:    "scaled, capped and fitted",
+			profile: []*suite.Phase{{Constant: &suite.ConstantPhase{Rate: rate("10/s"), Duration: dur(10 * time.Second)}}},
+			opts:    ScheduleOptions{RateScale: 3, Cap: 20, Fit: 2 * time.Second},
+			planned: 40, duration: 2 * time.Second,
+			rates: map[time.Duration]float64{time.Second: 20},
+		},
+		{
+			name:    "cut by the hard limit",
+			profile: []*suite.Phase{{Constant: &suite.ConstantPhase{Rate: rate("10/s"), Duration: dur(10 * time.Second)}}},
+			opts:    ScheduleOptions{Limit: 3 * time.Second},
+			planned: 30, duration: 3 * time.Second,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewSchedule(tt.profile, tt.opts)
+			assert.Equal(t, tt.planned, s.Planned())
+			assert.Equal(t, tt.duration, s.Duration())
+			for at, want := range tt.rates {
+				assert.InDelta(t, want, s.Rate(at), 1e-9, "rate at %s", at)
+			}
+			for n, want := range tt.due {
+				assert.InDelta(t, float64(want), float64(s.Due(n)), float64(time.Microsecond), "request %d", n)
+			}
+			// Due times never go backwards.
+			for n := int64(1); n < s.Planned(); n++ {
+				require.GreaterOrEqual(t, s.Due(n), s.Due(n-1))
+			}
+		})
+	}
+}
+
+func TestPacerShards(t *testing.T) {
+	s := NewSchedule([]*suite.Phase{{Constant: &suite.ConstantPhase{Rate: rate("100/s"), Duration: dur(time.Second)}}}, ScheduleOptions{})
+	// The shards' requests are an exact partition of the whole schedule.
+	seen := map[time.Duration]int{}
+	var total int64
+	for i := range 4 {
+		p := newPacer(s, i, 4, 0, 0)
+		total += p.shardPlanned()
+		for k := uint64(0); ; k++ {
+			due := s.Due(int64(k)*4 + int64(i))
+			wait, stop := p.Pace(0, k)
+			if stop {
+				break
+			}
+			assert.Equal(t, due, wait, "at elapsed 0 a shard waits until its request is due")
+			seen[due]++
+		}
+	}
+	assert.Equal(t, int64(100), total)
+	assert.Len(t, seen, 100)
+
+	capped := newPacer(s, 0, 1, 30, 0)
+	_, stop := capped.Pace(2*time.Second, 30)
+	assert.True(t, stop, "max_requests stops the pacer")
+	limited := newPacer(s, 0, 1, 0, 500*time.Millisecond)
+	_, stop = limited.Pace(600*time.Millisecond, 10)
+	assert.True(t, stop, "max_duration stops the pacer however late")
+	wait, stop := limited.Pace(300*time.Millisecond, 10)
+	assert.False(t, stop)
+	assert.Zero(t, wait, "behind schedule: send at once")
+}

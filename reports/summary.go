@@ -1,0 +1,85 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/probe-dev/probe/results"
+)
+
+// SummaryText writes a load test's summary for the terminal: what was sent
+// against what was asked, a row per endpoint, and each threshold.
+func SummaryText(w io.Writer, s *results.Summary) error {
+	var b strings.Builder
+	shard := ""
+	if s.Shard != "" {
+		shard = " (shard " + s.Shard + ")"
+	}
+	fmt.Fprintf(&b, "load test %s on %s%s: %s after %s\n", s.LoadTest, s.Env, shard, s.Stop, s.Duration.Round(time.Millisecond))
+	fmt.Fprintf(&b, "sent %d of %d planned requests, at %.1f/s; %d sent late (more than %s after due)\n",
+		s.Sent, s.Planned, s.AchievedRate(), s.Late, results.LateAfter)
+	if s.Partial {
+		b.WriteString("PARTIAL: the load test did not run its whole profile\n")
+	}
+	b.WriteString("\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "ENDPOINT\tREQUESTS\tRATE/s\tP50\tP95\tP99\tMAX\tERRORS\tP99 FROM DUE\t")
+	row := func(e results.Endpoint) {
+		rate := 0.0
+		if s.Duration > 0 {
+			rate = float64(e.Requests) / s.Duration.Seconds()
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", e.Name, e.Requests, rate,
+			short(e.Latency.Quantile(0.5)), short(e.Latency.Quantile(0.95)), short(e.Latency.Quantile(0.99)), short(e.Latency.Max()),
+			errorsText(e), short(e.DueLatency.Quantile(0.99)))
+	}
+	for _, e := range s.Endpoints {
+		row(e)
+	}
+	row(s.Overall)
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	if len(s.Thresholds) > 0 {
+		b.WriteString("\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "THRESHOLD\tACTUAL\tRESULT")
+		for _, t := range s.Thresholds {
+			verdict := "pass"
+			if !t.Pass {
+				verdict = "FAIL"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, t.Actual, verdict)
+		}
+		if err := tw.Flush(); err != nil {
+			return fmt.Errorf("write summary: %w", err)
+		}
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}
+
+func errorsText(e results.Endpoint) string {
+	if e.Errors == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d (%.2f%%)", e.Errors, e.ErrorRate()*100)
+}
+
+// short writes a latency with three significant digits.
+func short(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "-"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%.3gms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.3gs", d.Seconds())
+}

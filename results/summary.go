@@ -1,0 +1,220 @@
+package results
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+)
+
+// SummarySchema names the version of a load test's summary JSON.
+const SummarySchema = "probe.summary/v1"
+
+// Summary is everything a load test measured, in a few kilobytes however
+// long it ran: counts, HDR histograms and a one-second timeline.
+type Summary struct {
+	Schema   string        `json:"schema"`
+	LoadTest string        `json:"loadtest"`
+	Env      string        `json:"env"`
+	Shard    string        `json:"shard,omitempty"` // "I/N" for one slice of a distributed test
+	Start    time.Time     `json:"start"`
+	Duration time.Duration `json:"duration_ns"`  // from the first send to the last answer
+	SendSpan time.Duration `json:"send_span_ns"` // from the first send to the last
+	Partial  bool          `json:"partial"`      // stopped before the profile ended
+	Stop     string        `json:"stop"`         // why it ended: completed, max_requests, interrupted, aborted: …
+
+	Planned int64 `json:"planned"` // requests the profile asked for
+	Sent    int64 `json:"sent"`
+	Late    int64 `json:"late"` // sent more than LateAfter after they were due
+
+	Overall    Endpoint          `json:"overall"`
+	Endpoints  []Endpoint        `json:"endpoints"`
+	Timeline   []Second          `json:"timeline"`
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
+}
+
+// LateAfter is how late a send may be before it counts as late: the
+// generator could not keep up with the schedule.
+const LateAfter = 10 * time.Millisecond
+
+// Endpoint is what one target (or all, in Overall) saw.
+type Endpoint struct {
+	Name       string           `json:"name"`
+	Method     string           `json:"method,omitempty"`
+	Path       string           `json:"path,omitempty"`
+	Requests   int64            `json:"requests"`
+	Errors     int64            `json:"errors"`
+	Codes      map[string]int64 `json:"codes"`       // status code → count; "0" when no answer
+	ErrorKinds map[string]int64 `json:"error_kinds"` // from a fixed set, see loadtests
+	BytesIn    int64            `json:"bytes_in"`
+	BytesOut   int64            `json:"bytes_out"`
+	// Latency is measured from when each request was sent; DueLatency from
+	// when it was due, so a stalled target shows as a tail (coordinated
+	// omission) and not as a lull.
+	Latency    *Histogram `json:"latency"`
+	DueLatency *Histogram `json:"due_latency"`
+}
+
+// NewEndpoint returns an empty endpoint record.
+func NewEndpoint(name, method, path string) Endpoint {
+	return Endpoint{Name: name, Method: method, Path: path, Codes: map[string]int64{}, ErrorKinds: map[string]int64{},
+		Latency: NewHistogram(), DueLatency: NewHistogram()}
+}
+
+// Merge adds o's counts and histograms to e.
+func (e *Endpoint) Merge(o Endpoint) {
+	e.Requests += o.Requests
+	e.Errors += o.Errors
+	e.BytesIn += o.BytesIn
+	e.BytesOut += o.BytesOut
+	for k, v := range o.Codes {
+		e.Codes[k] += v
+	}
+	for k, v := range o.ErrorKinds {
+		e.ErrorKinds[k] += v
+	}
+	e.Latency.Merge(o.Latency)
+	e.DueLatency.Merge(o.DueLatency)
+}
+
+// ErrorRate is the share of requests that failed.
+func (e *Endpoint) ErrorRate() float64 {
+	if e.Requests == 0 {
+		return 0
+	}
+	return float64(e.Errors) / float64(e.Requests)
+}
+
+// Second is one second of the timeline, counted by when requests were sent.
+type Second struct {
+	T         int           `json:"t"`         // seconds since the start
+	Requested float64       `json:"requested"` // the profile's rate then, per second
+	Sent      int64         `json:"sent"`
+	Errors    int64         `json:"errors"`
+	P50       time.Duration `json:"p50_ns"`
+	P95       time.Duration `json:"p95_ns"`
+	P99       time.Duration `json:"p99_ns"`
+}
+
+// ThresholdResult is one threshold judged on the summary.
+type ThresholdResult struct {
+	Name     string `json:"name"` // like "p95 < 250ms" or "products: error_rate < 1%"
+	Endpoint string `json:"endpoint,omitempty"`
+	Actual   string `json:"actual"`
+	Pass     bool   `json:"pass"`
+}
+
+// Endpoint returns the endpoint called name, or nil.
+func (s *Summary) Endpoint(name string) *Endpoint {
+	for i := range s.Endpoints {
+		if s.Endpoints[i].Name == name {
+			return &s.Endpoints[i]
+		}
+	}
+	return nil
+}
+
+// AchievedRate is the rate requests were sent at, per second: n sends span
+// n-1 intervals.
+func (s *Summary) AchievedRate() float64 {
+	if s.SendSpan <= 0 || s.Sent < 2 {
+		return 0
+	}
+	return float64(s.Sent-1) / s.SendSpan.Seconds()
+}
+
+// Throughput is successful requests per second over the test.
+func (s *Summary) Throughput() float64 {
+	if s.Duration <= 0 {
+		return 0
+	}
+	return float64(s.Overall.Requests-s.Overall.Errors) / s.Duration.Seconds()
+}
+
+// Failed reports whether any threshold failed.
+func (s *Summary) Failed() bool {
+	return slices.ContainsFunc(s.Thresholds, func(t ThresholdResult) bool { return !t.Pass })
+}
+
+// WriteJSON writes s as indented JSON.
+func (s *Summary) WriteJSON(w io.Writer) error {
+	s.Schema = SummarySchema
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(s); err != nil {
+		return fmt.Errorf("write summary of %q: %w", s.LoadTest, err)
+	}
+	return nil
+}
+
+// ReadSummary reads a summary written by WriteJSON.
+func ReadSummary(r io.Reader) (*Summary, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var s Summary
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("read summary: %w", err)
+	}
+	if s.Schema != SummarySchema {
+		return nil, fmt.Errorf("read summary: schema %q, this probe reads %q", s.Schema, SummarySchema)
+	}
+	for _, e := range append([]Endpoint{s.Overall}, s.Endpoints...) {
+		if e.Latency == nil || e.DueLatency == nil {
+			return nil, fmt.Errorf("read summary: endpoint %q has no histograms", e.Name)
+		}
+	}
+	return &s, nil
+}
+
+// MergeSummaries joins the summaries of the shards of one distributed load
+// test. Counts and histograms add exactly; the timeline adds its counts and
+// keeps the highest percentiles of each second (percentiles of parts do not
+// add). Thresholds are left for the caller to judge again on the whole.
+func MergeSummaries(parts []*Summary) (*Summary, error) {
+	if len(parts) == 0 {
+		return nil, errors.New("merge: no summaries")
+	}
+	first := parts[0]
+	out := &Summary{Schema: SummarySchema, LoadTest: first.LoadTest, Env: first.Env, Start: first.Start, Stop: first.Stop,
+		Overall: NewEndpoint("overall", "", "")}
+	for _, p := range parts {
+		if p.LoadTest != first.LoadTest || p.Env != first.Env {
+			return nil, fmt.Errorf("merge: %s on %s does not belong with %s on %s", p.LoadTest, p.Env, first.LoadTest, first.Env)
+		}
+		if p.Start.Before(out.Start) {
+			out.Start = p.Start
+		}
+		out.Duration = max(out.Duration, p.Duration)
+		out.SendSpan = max(out.SendSpan, p.SendSpan)
+		out.Partial = out.Partial || p.Partial
+		if p.Stop != "completed" {
+			out.Stop = p.Stop
+		}
+		out.Planned += p.Planned
+		out.Sent += p.Sent
+		out.Late += p.Late
+		out.Overall.Merge(p.Overall)
+		for _, e := range p.Endpoints {
+			if mine := out.Endpoint(e.Name); mine != nil {
+				mine.Merge(e)
+				continue
+			}
+			ne := NewEndpoint(e.Name, e.Method, e.Path)
+			ne.Merge(e)
+			out.Endpoints = append(out.Endpoints, ne)
+		}
+		for _, sec := range p.Timeline {
+			for len(out.Timeline) <= sec.T {
+				out.Timeline = append(out.Timeline, Second{T: len(out.Timeline)})
+			}
+			o := &out.Timeline[sec.T]
+			o.Requested += sec.Requested
+			o.Sent += sec.Sent
+			o.Errors += sec.Errors
+			o.P50, o.P95, o.P99 = max(o.P50, sec.P50), max(o.P95, sec.P95), max(o.P99, sec.P99)
+		}
+	}
+	return out, nil
+}
