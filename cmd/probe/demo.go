@@ -60,7 +60,7 @@ with it.`,
 			}
 			checksErr := demoChecks(cmd, log, s, outDir)
 			fmt.Fprintf(out, "\nload test spike on dev (a traffic spike of about %s):\n", loadDuration(s.LoadTest("spike")))
-			loadErr := runLoadTest(cmd, log, s, s.LoadTest("spike"), "dev", loadFlags{outDir: filepath.Join(outDir, "load"), rateScale: 1})
+			loadErr := runLoadTest(cmd, log, s, s.LoadTest("spike"), "dev", loadFlags{outDir: filepath.Join(outDir, "load"), rateScale: 1, maxWorkers: 10_000, connections: 10_000})
 			return errors.Join(checksErr, loadErr)
 		},
 	}

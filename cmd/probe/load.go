@@ -28,6 +28,8 @@ import (
 type loadFlags struct {
 	env, suitePath, outDir, baseURL, shard, metricsAddr, pushgateway, raw string
 	duration                                                              time.Duration
+	maxWorkers                                                            uint64
+	connections                                                           int
 	rateScale                                                             float64
 	allowProtected, noAbort                                               bool
 }
@@ -62,6 +64,8 @@ the target is unreachable before the start.`,
 	fl.StringVar(&f.metricsAddr, "metrics-addr", "", "serve live Prometheus metrics here, like 127.0.0.1:9465")
 	fl.StringVar(&f.pushgateway, "pushgateway", "", "push the final metrics to this Pushgateway URL")
 	fl.StringVar(&f.raw, "raw", "", "also write every result to this file in vegeta's encoding ('vegeta report' reads it)")
+	fl.Uint64Var(&f.maxWorkers, "max-workers", 10_000, "most requests in flight at once; beyond it requests are sent late, and counted so")
+	fl.IntVar(&f.connections, "connections", 10_000, "most connections to the target at once")
 	fl.BoolVar(&f.allowProtected, "allow-protected", false, "allow a protected environment, still capped at its max_rate")
 	fl.BoolVar(&f.noAbort, "no-abort", false, "run the whole profile even when a threshold is already lost")
 	return cmd
@@ -118,9 +122,11 @@ func runLoadTest(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, lt *suite
 		defer rf.Close()
 		o.Raw = vegeta.NewEncoder(rf)
 	}
-	o.Progress = progressPrinter(cmd.ErrOrStderr())
+	var endProgress func()
+	o.Progress, endProgress = progressPrinter(cmd.ErrOrStderr())
 
 	sum, err := loadtests.Run(ctx, lt, o)
+	endProgress()
 	if errors.Is(err, loadtests.ErrTemplate) {
 		return badInput(err)
 	}
@@ -155,7 +161,8 @@ func runLoadTest(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, lt *suite
 // a protected environment without --allow-protected.
 func loadOptions(s *suite.Suite, lt *suite.LoadTest, env string, f loadFlags, log *slog.Logger) (loadtests.Options, error) {
 	e := s.Environments[env]
-	o := loadtests.Options{Env: env, BaseURL: e.BaseURL, Vars: e.Variables, RateScale: f.rateScale, Duration: f.duration, Log: log}
+	o := loadtests.Options{Env: env, BaseURL: e.BaseURL, Vars: e.Variables, RateScale: f.rateScale, Duration: f.duration, Log: log,
+		MaxWorkers: f.maxWorkers, Connections: f.connections}
 	if !strings.Contains(","+strings.Join(lt.Envs, ",")+",", ","+env+",") {
 		return o, badInput(fmt.Errorf("load test %q does not run on %q; it runs on %v", lt.Name, env, lt.Envs))
 	}
@@ -205,8 +212,9 @@ func parseShard(s string) (int, int, error) {
 }
 
 // progressPrinter shows progress on one line that rewrites itself on a
-// terminal, and as a plain line every 5 seconds elsewhere.
-func progressPrinter(w io.Writer) func(loadtests.Progress) {
+// terminal, and as a plain line every 5 seconds elsewhere. The second func
+// ends the line.
+func progressPrinter(w io.Writer) (func(loadtests.Progress), func()) {
 	tty := false
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
@@ -214,15 +222,23 @@ func progressPrinter(w io.Writer) func(loadtests.Progress) {
 		}
 	}
 	var last time.Duration
-	return func(p loadtests.Progress) {
+	printed := false
+	show := func(p loadtests.Progress) {
 		switch {
 		case tty:
 			fmt.Fprintf(w, "\r\033[K%s", p)
+			printed = true
 		case p.Elapsed-last >= 5*time.Second || last == 0:
 			fmt.Fprintln(w, p)
 			last = max(p.Elapsed, time.Nanosecond)
 		}
 	}
+	end := func() {
+		if printed {
+			fmt.Fprintln(w)
+		}
+	}
+	return show, end
 }
 
 func serveMetrics(addr string, reg *prometheus.Registry) (func(), error) {

@@ -5,7 +5,7 @@
 //
 // Usage (from the repository root; make bench runs it):
 //
-//	go run ./scripts/benchvegeta [-rates 1000,2000,4000,8000] [-step 5s] [-memrate 1000]
+//	go run ./scripts/benchvegeta [-rates 2000,4000,8000] [-step 5s] [-memrate 1000]
 package main
 
 import (
@@ -29,7 +29,7 @@ import (
 )
 
 func main() {
-	rates := flag.String("rates", "1000,2000,4000,8000,12000", "rates to try, per second, in order")
+	rates := flag.String("rates", "2000,4000,8000,12000,16000,20000,24000,32000", "rates to try, per second, in order")
 	step := flag.Duration("step", 5*time.Second, "how long each rate runs")
 	memRate := flag.Int("memrate", 1000, "rate of the memory comparison, per second")
 	short := flag.Duration("short", 10*time.Second, "short run of the memory comparison")
