@@ -94,6 +94,8 @@ func New(opts ...Option) *Shop {
 	for _, r := range routes(s) {
 		s.mux.Handle(r.pattern, s.inject(r.name, r.handler))
 	}
+	// Browsers ask for an icon; answering keeps failed-request lists clean.
+	s.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	s.mux.HandleFunc("GET /_admin/faults", s.getFaults)
 	s.mux.HandleFunc("PUT /_admin/faults", s.putFaults)
 	s.mux.HandleFunc("POST /_admin/reset", s.reset)

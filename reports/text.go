@@ -31,8 +31,12 @@ func RunsText(w io.Writer, runs []results.Run) error {
 			fmt.Fprintf(tw, "%s\t%s\t-\t%s\t%s\t%s\n", r.Scenario, r.Env, ms(r.Duration), status, r.Reason)
 			continue
 		}
-		for _, s := range last.Steps {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Scenario, r.Env, s.Name, ms(s.Duration), status, s.Reason)
+		for i, s := range last.Steps {
+			st := string(s.Status)
+			if i == len(last.Steps)-1 && status != string(r.Status) {
+				st = status // the last step carries the run's flaky or attempts note
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Scenario, r.Env, s.Name, ms(s.Duration), st, s.Reason)
 		}
 	}
 	if err := tw.Flush(); err != nil {

@@ -200,7 +200,7 @@ func (f *flow) navigations() []results.Navigation {
 func (f *flow) saveFailure(ctx context.Context) {
 	actx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	if png, err := chromedp.Run(actx, chromedp.FullScreenshot(90)); err == nil {
+	if png, err := chromedp.Run(actx, chromedp.FullScreenshot(100)); err == nil {
 		f.logErr(f.saveArtifact("failure.png", png))
 	}
 	if url, err := chromedp.Run(actx, chromedp.Location()); err == nil {

@@ -177,7 +177,7 @@ func evalStep(ctx context.Context, _ *flow, st *suite.Step) error {
 }
 
 func screenshotStep(ctx context.Context, f *flow, st *suite.Step) error {
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what probe's demo and tests run against, with Debian's packages,
 # only when missing: Chromium (browser flows), Prometheus with promtool
-# (metrics and rules tests) and the Pushgateway. Safe to run again.
+# (metrics and rules tests), the Pushgateway, and xmllint (the JUnit report is
+# validated against its schema). Safe to run again.
 set -eu
 
 missing=""
@@ -15,6 +16,7 @@ need chromium chromium
 need prometheus prometheus
 need promtool prometheus
 need prometheus-pushgateway prometheus-pushgateway
+need xmllint libxml2-utils
 [ -e /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || missing="$missing fonts-liberation"
 
 # Each package once, in order.

@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/probe-dev/probe/reports"
 	"github.com/probe-dev/probe/results"
@@ -15,7 +17,7 @@ import (
 )
 
 func newCheck(log *slog.Logger) *cobra.Command {
-	var env, suitePath, outDir, baseURL, browserPath string
+	var env, suitePath, outDir, baseURL, browserPath, reportList string
 	cmd := &cobra.Command{
 		Use:   "check [SCENARIO…]",
 		Short: "Run scenarios once against one environment",
@@ -26,6 +28,10 @@ scenario could not run.`,
 		Example: `  probe check --env staging
   probe check health catalogue --env dev --base-url http://127.0.0.1:9000`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			formats, err := reportFormats(reportList)
+			if err != nil {
+				return err
+			}
 			s, err := suite.Load(suitePath)
 			if err != nil {
 				return err
@@ -49,6 +55,10 @@ scenario could not run.`,
 			if err := reports.RunsText(cmd.OutOrStdout(), runs); err != nil {
 				return err
 			}
+			r := &reports.Report{Title: fmt.Sprintf("probe check on %s", env), Generated: time.Now(), Runs: runs}
+			if err := announceReports(cmd.OutOrStdout(), outDir, formats, r); err != nil {
+				return err
+			}
 			return checkOutcome(runs)
 		},
 	}
@@ -57,6 +67,7 @@ scenario could not run.`,
 	fl.StringVar(&suitePath, "suite", ".", "suite folder or file")
 	fl.StringVar(&outDir, "out", filepath.Join(".probe", "runs"), "folder for the runs' JSON")
 	fl.StringVar(&baseURL, "base-url", "", "use this URL instead of the environment's (preview environments)")
+	fl.StringVar(&reportList, "report", "", "also write reports under --out: a list of "+strings.Join(reports.Formats, ","))
 	fl.StringVar(&browserPath, "browser", "", "Chromium to run browser flows with (default: chromium on PATH)")
 	return cmd
 }
@@ -134,22 +145,7 @@ func pickScenarios(s *suite.Suite, env string, names []string) ([]*suite.Scenari
 }
 
 func writeRun(dir string, run *results.Run) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write run: %w", err)
-	}
-	path := filepath.Join(dir, fmt.Sprintf("%s-%s.json", run.Scenario, run.Env))
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write run: %w", err)
-	}
-	if err := run.WriteJSON(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write run %s: %w", path, err)
-	}
-	return nil
+	return writeFile(filepath.Join(dir, fmt.Sprintf("%s-%s.json", run.Scenario, run.Env)), run.WriteJSON)
 }
 
 // checkOutcome turns runs into the exit code: a failure of the target wins
@@ -169,6 +165,18 @@ func checkOutcome(runs []results.Run) error {
 		return &exitError{code: exitFail, err: fmt.Errorf("%d of %d scenarios failed", failed, len(runs))}
 	case couldNot > 0:
 		return &exitError{code: exitCouldNotRun, err: fmt.Errorf("%d of %d scenarios could not run", couldNot, len(runs))}
+	}
+	return nil
+}
+
+// announceReports writes the reports and says where they are.
+func announceReports(w io.Writer, dir string, formats []string, r *reports.Report) error {
+	paths, err := writeReports(dir, formats, r)
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		fmt.Fprintf(w, "report written to %s\n", p)
 	}
 	return nil
 }

@@ -7,11 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/probe-dev/probe/demoapp"
 	"github.com/probe-dev/probe/examples"
 	"github.com/probe-dev/probe/loadtests"
 	"github.com/probe-dev/probe/reports"
+	"github.com/probe-dev/probe/results"
 	"github.com/probe-dev/probe/scenarios"
 	"github.com/probe-dev/probe/suite"
 	"github.com/spf13/cobra"
@@ -58,9 +61,19 @@ with it.`,
 			if err := printOverview(out, s); err != nil {
 				return err
 			}
-			checksErr := demoChecks(cmd, log, s, outDir)
+			runs, checksErr := demoChecks(cmd, log, s, outDir)
 			fmt.Fprintf(out, "\nload test spike on dev (a traffic spike of about %s):\n", loadDuration(s.LoadTest("spike")))
-			loadErr := runLoadTest(cmd, log, s, s.LoadTest("spike"), "dev", loadFlags{outDir: filepath.Join(outDir, "load"), rateScale: 1, maxWorkers: 10_000, connections: 10_000})
+			sum, loadErr := runLoadTest(cmd, log, s, s.LoadTest("spike"), "dev",
+				loadFlags{outDir: filepath.Join(outDir, "load"), rateScale: 1, maxWorkers: 10_000, connections: 10_000})
+			r := &reports.Report{Title: "probe demo: the example suite against the demo shop", Generated: time.Now(), Runs: runs}
+			if sum != nil {
+				r.Summaries = append(r.Summaries, sum)
+			}
+			paths, err := writeReports(outDir, []string{"html", "md", "junit", "json"}, r)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "\n%s\nreports: %s\nHTML report: %s\n", r.Verdict(), strings.Join(paths[1:], ", "), absPath(paths[0]))
 			return errors.Join(checksErr, loadErr)
 		},
 	}
@@ -70,11 +83,11 @@ with it.`,
 }
 
 // demoChecks runs the example's checks and flows once against the demo shop.
-func demoChecks(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, outDir string) error {
+func demoChecks(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, outDir string) ([]results.Run, error) {
 	const env = "dev"
 	target, err := scenarios.TargetFor(s, env, "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var picked []*suite.Scenario
 	for _, sc := range s.Scenarios {
@@ -87,15 +100,22 @@ func demoChecks(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, outDir str
 	runsDir := filepath.Join(outDir, "runs")
 	runs, err := runScenarios(cmd, log, s, picked, target, runsDir, "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := reports.RunsText(out, runs); err != nil {
-		return err
+		return runs, err
 	}
 	fmt.Fprintf(out, "runs and artifacts written to %s\n", runsDir)
-	return checkOutcome(runs)
+	return runs, checkOutcome(runs)
 }
 
 func loadDuration(lt *suite.LoadTest) string {
 	return loadtests.NewSchedule(lt.Profile, loadtests.ScheduleOptions{Limit: lt.Limits.MaxDuration.Std()}).Duration().String()
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }

@@ -26,12 +26,12 @@ import (
 )
 
 type loadFlags struct {
-	env, suitePath, outDir, baseURL, shard, metricsAddr, pushgateway, raw string
-	duration                                                              time.Duration
-	maxWorkers                                                            uint64
-	connections                                                           int
-	rateScale                                                             float64
-	allowProtected, noAbort                                               bool
+	env, suitePath, outDir, baseURL, shard, metricsAddr, pushgateway, raw, report string
+	duration                                                                      time.Duration
+	maxWorkers                                                                    uint64
+	connections                                                                   int
+	rateScale                                                                     float64
+	allowProtected, noAbort                                                       bool
 }
 
 func newLoad(log *slog.Logger) *cobra.Command {
@@ -66,12 +66,16 @@ the target is unreachable before the start.`,
 	fl.StringVar(&f.raw, "raw", "", "also write every result to this file in vegeta's encoding ('vegeta report' reads it)")
 	fl.Uint64Var(&f.maxWorkers, "max-workers", 10_000, "most requests in flight at once; beyond it requests are sent late, and counted so")
 	fl.IntVar(&f.connections, "connections", 10_000, "most connections to the target at once")
+	fl.StringVar(&f.report, "report", "", "also write reports under --out: a list of "+strings.Join(reports.Formats, ","))
 	fl.BoolVar(&f.allowProtected, "allow-protected", false, "allow a protected environment, still capped at its max_rate")
 	fl.BoolVar(&f.noAbort, "no-abort", false, "run the whole profile even when a threshold is already lost")
 	return cmd
 }
 
 func runLoad(cmd *cobra.Command, log *slog.Logger, name string, f loadFlags) error {
+	if _, err := reportFormats(f.report); err != nil {
+		return err
+	}
 	s, err := suite.Load(f.suitePath)
 	if err != nil {
 		return err
@@ -88,36 +92,42 @@ func runLoad(cmd *cobra.Command, log *slog.Logger, name string, f loadFlags) err
 	if err != nil {
 		return err
 	}
-	return runLoadTest(cmd, log, s, lt, env, f)
+	_, err = runLoadTest(cmd, log, s, lt, env, f)
+	return err
 }
 
-// runLoadTest runs lt on env, writes its summary and reports it.
-func runLoadTest(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, lt *suite.LoadTest, env string, f loadFlags) error {
+// runLoadTest runs lt on env, writes its summary and reports it. The summary
+// comes back whenever the test ran, also when a threshold failed.
+func runLoadTest(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, lt *suite.LoadTest, env string, f loadFlags) (*results.Summary, error) {
 	ctx := cmd.Context()
+	formats, err := reportFormats(f.report)
+	if err != nil {
+		return nil, err
+	}
 	o, err := loadOptions(s, lt, env, f, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := loadtests.Preflight(ctx, o.BaseURL); err != nil {
-		return &exitError{code: exitCouldNotRun, err: err}
+		return nil, &exitError{code: exitCouldNotRun, err: err}
 	}
 
 	reg := prometheus.NewRegistry()
 	o.Metrics = loadtests.NewMetrics()
 	if err := o.Metrics.Register(reg); err != nil {
-		return err
+		return nil, err
 	}
 	if f.metricsAddr != "" {
 		stop, err := serveMetrics(f.metricsAddr, reg)
 		if err != nil {
-			return badInput(fmt.Errorf("--metrics-addr: %w", err))
+			return nil, badInput(fmt.Errorf("--metrics-addr: %w", err))
 		}
 		defer stop()
 	}
 	if f.raw != "" {
 		rf, err := os.Create(f.raw)
 		if err != nil {
-			return badInput(fmt.Errorf("--raw: %w", err))
+			return nil, badInput(fmt.Errorf("--raw: %w", err))
 		}
 		defer rf.Close()
 		o.Raw = vegeta.NewEncoder(rf)
@@ -128,14 +138,14 @@ func runLoadTest(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, lt *suite
 	sum, err := loadtests.Run(ctx, lt, o)
 	endProgress()
 	if errors.Is(err, loadtests.ErrTemplate) {
-		return badInput(err)
+		return nil, badInput(err)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	path, err := writeSummary(f.outDir, sum)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if f.pushgateway != "" {
 		// The metrics carry loadtest and env themselves; the grouping key
@@ -148,13 +158,17 @@ func runLoadTest(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, lt *suite
 	}
 	out := cmd.OutOrStdout()
 	if err := reports.SummaryText(out, sum); err != nil {
-		return err
+		return sum, err
 	}
 	fmt.Fprintf(out, "\nsummary written to %s\n", path)
-	if sum.Failed() {
-		return &exitError{code: exitFail, err: fmt.Errorf("load test %q: a threshold failed", lt.Name)}
+	r := &reports.Report{Title: fmt.Sprintf("probe load %s on %s", lt.Name, env), Generated: time.Now(), Summaries: []*results.Summary{sum}}
+	if err := announceReports(out, f.outDir, formats, r); err != nil {
+		return sum, err
 	}
-	return nil
+	if sum.Failed() {
+		return sum, &exitError{code: exitFail, err: fmt.Errorf("load test %q: a threshold failed", lt.Name)}
+	}
+	return sum, nil
 }
 
 // loadOptions turns the flags and the environment into run options, refusing
@@ -261,24 +275,10 @@ func serveMetrics(addr string, reg *prometheus.Registry) (func(), error) {
 }
 
 func writeSummary(dir string, s *results.Summary) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("write summary: %w", err)
-	}
 	name := s.LoadTest + "-" + s.Env
 	if s.Shard != "" {
 		name += "-shard" + strings.ReplaceAll(s.Shard, "/", "of")
 	}
 	path := filepath.Join(dir, name+".json")
-	f, err := os.Create(path)
-	if err != nil {
-		return "", fmt.Errorf("write summary: %w", err)
-	}
-	if err := s.WriteJSON(f); err != nil {
-		f.Close()
-		return "", err
-	}
-	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("write summary %s: %w", path, err)
-	}
-	return path, nil
+	return path, writeFile(path, s.WriteJSON)
 }

@@ -116,4 +116,6 @@ func TestDemo(t *testing.T) {
 	assert.Contains(t, stdout, "place order")
 	assert.Contains(t, stdout, "load test spike on dev: completed")
 	assert.Contains(t, stdout, "throughput > 15/s")
+	assert.Contains(t, stdout, "PASS: 4 runs and 1 load tests, all passed")
+	assert.Regexp(t, `HTML report: /.*/report\.html\n$`, stdout, "it ends with where the HTML report is")
 }

@@ -45,6 +45,7 @@ Exit codes: 0 pass, 1 a check, threshold or gate failed, 2 bad input or usage,
 		newSchema(),
 		newVersion(),
 		newDemoTarget(log),
+		newReport(),
 		newDemo(log),
 	)
 	return root

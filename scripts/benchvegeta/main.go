@@ -9,12 +9,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -24,7 +26,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/probe-dev/probe/demoapp"
 	"github.com/probe-dev/probe/results"
 )
 
@@ -60,13 +61,29 @@ func run(ctx context.Context, rateList string, step time.Duration, memRate int, 
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", vegeta, "github.com/tsenart/vegeta/v12").CombinedOutput(); err != nil {
 		return fmt.Errorf("build vegeta: %v\n%s", err, out)
 	}
-	shop := demoapp.New()
-	srv, err := demoapp.Start(ctx, shop, "127.0.0.1:0", "")
+	// The shop runs in its own process, so that this one stays small and
+	// the generators get the same machine.
+	shopCtx, stopShop := context.WithCancel(ctx)
+	defer stopShop()
+	shop := exec.CommandContext(shopCtx, probe, "demo-target", "--addr", "127.0.0.1:0")
+	stdout, err := shop.StdoutPipe()
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
-	target := srv.URL() + "/api/health"
+	if err := shop.Start(); err != nil {
+		return fmt.Errorf("start demo shop: %w", err)
+	}
+	defer func() { stopShop(); _ = shop.Wait() }()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("demo shop: %w", err)
+	}
+	base, ok := strings.CutPrefix(strings.TrimSpace(line), "demo shop serving at ")
+	if !ok {
+		return fmt.Errorf("demo shop said %q", line)
+	}
+	go io.Copy(io.Discard, stdout) //nolint:errcheck // the shop's remaining output
+	target := base + "/api/health"
 
 	fmt.Printf("target %s, %s per rate\n\n", target, step)
 	fmt.Printf("%8s  %14s  %14s\n", "RATE/s", "probe achieved", "vegeta achieved")
@@ -76,7 +93,7 @@ func run(ctx context.Context, rateList string, step time.Duration, memRate int, 
 		if err != nil || rate <= 0 {
 			return fmt.Errorf("-rates: %q is not a rate", f)
 		}
-		p, err := probeRun(ctx, probe, dir, srv.URL(), rate, step)
+		p, err := probeRun(ctx, probe, dir, base, rate, step)
 		if err != nil {
 			return err
 		}
@@ -98,11 +115,11 @@ func run(ctx context.Context, rateList string, step time.Duration, memRate int, 
 	}
 	fmt.Println()
 
-	rssShort, err := probePeak(ctx, probe, dir, srv.URL(), memRate, short)
+	rssShort, err := probePeak(ctx, probe, dir, base, memRate, short)
 	if err != nil {
 		return err
 	}
-	rssLong, err := probePeak(ctx, probe, dir, srv.URL(), memRate, long)
+	rssLong, err := probePeak(ctx, probe, dir, base, memRate, long)
 	if err != nil {
 		return err
 	}
@@ -192,20 +209,51 @@ func vegetaRun(ctx context.Context, vegeta, target string, rate int, d time.Dura
 	return outcome{achieved: r.Rate, success: r.Success}, nil
 }
 
-// probePeak runs probe load and returns its peak resident memory in bytes.
+// probePeak runs probe load and returns its peak resident memory in bytes,
+// read from the kernel's high-water mark while it runs. (The rusage of a
+// child would report this process's size when it is larger.)
 func probePeak(ctx context.Context, probe, dir, url string, rate int, d time.Duration) (int64, error) {
 	cmd, _, err := probeCmd(ctx, probe, dir, url, rate, d)
 	if err != nil {
 		return 0, err
 	}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("probe load: %v\n%s", err, out)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return 0, err
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return 0, errors.New("no resource usage on this system")
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	var peak int64
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				return 0, fmt.Errorf("probe load: %v\n%s", err, out.String())
+			}
+			return peak, nil
+		case <-tick.C:
+			peak = max(peak, highWater(status))
+		}
 	}
-	return ru.Maxrss * 1024, nil // Linux reports kilobytes
+}
+
+// highWater reads VmHWM from a /proc status file, in bytes; 0 once gone.
+func highWater(path string) int64 {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/probe-dev/probe/reports"
+	"github.com/probe-dev/probe/results"
+	"github.com/spf13/cobra"
+)
+
+func newReport() *cobra.Command {
+	var format, out, title string
+	cmd := &cobra.Command{
+		Use:   "report FILE…",
+		Short: "Render saved runs and load-test summaries as text, HTML, Markdown, JUnit or JSON",
+		Long: `report reads run JSON (from probe check), summaries (from probe load) and
+report bundles, and renders them together in one format. HTML is one
+self-contained file with SVG plots; Markdown puts the verdict first, for pull
+requests and GitHub's job summary; JUnit has a testcase per step and threshold.`,
+		Example: `  probe report .probe/runs/*.json .probe/load/*.json --format html --out report.html
+  probe report .probe/load/spike-staging.json --format md >> "$GITHUB_STEP_SUMMARY"`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{errors.New("give at least one result file")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !slices.Contains(reports.Formats, format) {
+				return usageError{fmt.Errorf("--format %q: want one of %s", format, strings.Join(reports.Formats, ", "))}
+			}
+			r := &reports.Report{Title: title, Generated: time.Now()}
+			for _, name := range args {
+				data, err := os.ReadFile(name)
+				if err != nil {
+					return badInput(fmt.Errorf("read result: %w", err))
+				}
+				if err := reports.Read(name, data, r); err != nil {
+					return badInput(err)
+				}
+			}
+			r.Sort()
+			return writeReport(cmd.OutOrStdout(), out, format, r)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&format, "format", "text", "one of "+strings.Join(reports.Formats, ", "))
+	fl.StringVar(&out, "out", "", "write to this file instead of standard output")
+	fl.StringVar(&title, "title", "probe report", "title of the report")
+	cmd.AddCommand(newReportMerge())
+	return cmd
+}
+
+func newReportMerge() *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "merge SHARD…",
+		Short: "Join the shard summaries of one distributed load test",
+		Long: `merge joins the summaries that 'probe load --shard I/N' wrote on N machines
+into the summary one run would have written: counts and HDR histograms add
+exactly. Thresholds are not judged again here; the summary says it is merged.`,
+		Example: `  probe report merge shards/spike-prod-shard*.json --out spike-prod.json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{errors.New("give the shard summaries to merge")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var parts []*results.Summary
+			for _, name := range args {
+				f, err := os.Open(name)
+				if err != nil {
+					return badInput(fmt.Errorf("read shard: %w", err))
+				}
+				s, err := results.ReadSummary(f)
+				f.Close()
+				if err != nil {
+					return badInput(fmt.Errorf("%s: %w", name, err))
+				}
+				parts = append(parts, s)
+			}
+			merged, err := results.MergeSummaries(parts)
+			if err != nil {
+				return badInput(err)
+			}
+			if out == "" {
+				return merged.WriteJSON(cmd.OutOrStdout())
+			}
+			return writeFile(out, merged.WriteJSON)
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "write the merged summary here instead of standard output")
+	return cmd
+}
+
+func writeReport(stdout io.Writer, out, format string, r *reports.Report) error {
+	if out == "" {
+		return reports.Write(stdout, format, r)
+	}
+	return writeFile(out, func(w io.Writer) error { return reports.Write(w, format, r) })
+}
+
+// writeFile writes through a temporary file and renames it, so a reader never
+// sees half a file and a failed write leaves the old one.
+func writeFile(path string, write func(io.Writer) error) error {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// reportFlag is --report html,junit,… on the commands that run things.
+func reportFormats(list string) ([]string, error) {
+	if list == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if !slices.Contains(reports.Formats, f) {
+			return nil, usageError{fmt.Errorf("--report %q: want a list of %s", f, strings.Join(reports.Formats, ", "))}
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// writeReports writes r in each format as dir/report.EXT and returns the paths.
+func writeReports(dir string, formats []string, r *reports.Report) ([]string, error) {
+	var paths []string
+	for _, f := range formats {
+		path := filepath.Join(dir, "report"+reports.Extension(f))
+		if err := writeFile(path, func(w io.Writer) error { return reports.Write(w, f, r) }); err != nil {
+			return nil, err
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}

@@ -1,0 +1,241 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/probe-dev/probe/results"
+)
+
+// maxTimelinePoints bounds each plot's points, so an hour-long test stays a
+// small file; each point keeps the peak of the seconds it stands for.
+const maxTimelinePoints = 600
+
+// maxScreenshot bounds an embedded failure screenshot.
+const maxScreenshot = 4 << 20
+
+// HTML writes one self-contained page: styles inline, plots as inline SVG,
+// screenshots as data URIs. It loads nothing from anywhere.
+func HTML(w io.Writer, r *Report) error {
+	view := htmlView{Report: r, Verdict: r.Verdict(), Passed: r.Passed()}
+	if !r.Generated.IsZero() {
+		view.Generated = r.Generated.UTC().Format(time.RFC3339)
+	}
+	for _, run := range r.Runs {
+		view.Runs = append(view.Runs, runView(run))
+	}
+	for _, s := range r.Summaries {
+		view.Loads = append(view.Loads, loadView(s))
+	}
+	var buf bytes.Buffer
+	if err := page.Execute(&buf, view); err != nil {
+		return fmt.Errorf("write HTML report: %w", err)
+	}
+	if _, err := buf.WriteTo(w); err != nil {
+		return fmt.Errorf("write HTML report: %w", err)
+	}
+	return nil
+}
+
+type htmlView struct {
+	*Report
+	Verdict   string
+	Passed    bool
+	Generated string
+	Runs      []htmlRun
+	Loads     []htmlLoad
+}
+
+type htmlRun struct {
+	results.Run
+	LastAttempt results.Attempt
+	Waterfall   template.HTML
+	Screenshot  template.URL
+	FailedStep  string
+}
+
+func runView(run results.Run) htmlRun {
+	v := htmlRun{Run: run, LastAttempt: run.Last()}
+	var names []string
+	var ds []float64
+	var failed []bool
+	for _, st := range v.LastAttempt.Steps {
+		names = append(names, st.Name)
+		ds = append(ds, float64(st.Duration)/float64(time.Millisecond))
+		failed = append(failed, st.Status != results.Pass)
+		if st.Status != results.Pass {
+			v.FailedStep = st.Name
+		}
+	}
+	if len(names) > 1 {
+		v.Waterfall = waterfall("Steps of "+run.Scenario, names, ds, failed)
+	}
+	for _, a := range v.LastAttempt.Artifacts {
+		if filepath.Base(a) != "failure.png" {
+			continue
+		}
+		if info, err := os.Stat(a); err != nil || info.Size() > maxScreenshot {
+			continue
+		}
+		if data, err := os.ReadFile(a); err == nil {
+			v.Screenshot = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(data))
+		}
+	}
+	return v
+}
+
+type htmlLoad struct {
+	*results.Summary
+	Rows  []results.Endpoint
+	Plots []template.HTML
+}
+
+func loadView(s *results.Summary) htmlLoad {
+	v := htmlLoad{Summary: s, Rows: append(append([]results.Endpoint{}, s.Endpoints...), s.Overall)}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	secs := axis{label: "seconds since start", format: func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) + "s" }}
+	msAxis := axis{label: "latency (ms)", format: func(y float64) string { return strconv.FormatFloat(y, 'g', 3, 64) }}
+	var p50, p95, p99, req, sent, errs []point
+	for _, sec := range s.Timeline {
+		x := float64(sec.T)
+		p50, p95, p99 = append(p50, point{x, ms(sec.P50)}), append(p95, point{x, ms(sec.P95)}), append(p99, point{x, ms(sec.P99)})
+		req, sent = append(req, point{x, sec.Requested}), append(sent, point{x, float64(sec.Sent)})
+		errs = append(errs, point{x, float64(sec.Errors)})
+	}
+	ds := func(ps []point) []point { return downsample(ps, maxTimelinePoints) }
+	v.Plots = append(v.Plots,
+		chart{title: "Latency over time (from send)", x: secs, y: msAxis, lines: []series{
+			{name: "p50", points: ds(p50)}, {name: "p95", points: ds(p95)}, {name: "p99", points: ds(p99)}}}.svg(),
+		chart{title: "Rate: requested and sent", x: secs, y: axis{label: "requests per second", format: num}, lines: []series{
+			{name: "sent", points: ds(sent)}, {name: "requested", points: ds(req), dashed: true, color: "#222"}}}.svg(),
+		chart{title: "Errors over time", x: secs, y: axis{label: "errors per second", format: num}, lines: []series{
+			{name: "errors", points: ds(errs), color: "#d62728"}}}.svg(),
+		percentilePlot(s),
+	)
+	return v
+}
+
+// quantiles of the HDR percentile plot, spread on its log axis.
+var quantiles = []float64{0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99999}
+
+// percentilePlot draws latency against percentile on the log axis of
+// 1/(1-q), as HdrHistogram's plots do: the tail gets the room it deserves.
+func percentilePlot(s *results.Summary) template.HTML {
+	line := func(name string, h *results.Histogram, dashed bool) series {
+		var ps []point
+		for _, q := range quantiles {
+			if h.Count() == 0 {
+				break
+			}
+			if q > 1-1/float64(h.Count()) && q > 0.5 {
+				break // beyond what this many values can tell
+			}
+			ps = append(ps, point{1 / (1 - q), float64(h.Quantile(q)) / float64(time.Millisecond)})
+		}
+		return series{name: name, points: ps, dashed: dashed}
+	}
+	var lines []series
+	for _, e := range s.Endpoints {
+		lines = append(lines, line(e.Name, e.Latency, false))
+	}
+	lines = append(lines, line("overall, from due", s.Overall.DueLatency, true))
+	return chart{title: "Latency by percentile (HDR)",
+		x: axis{label: "percentile", log: true, format: func(x float64) string {
+			return strconv.FormatFloat(100*(1-1/x), 'f', -1, 64) + "%"
+		}},
+		y:     axis{label: "latency (ms)", log: true, format: func(y float64) string { return strconv.FormatFloat(y, 'g', 3, 64) }},
+		lines: lines}.svg()
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
+
+var page = template.Must(template.New("report").Funcs(template.FuncMap{
+	"short": short,
+	"ms":    func(d time.Duration) string { return fmtMs(float64(d) / float64(time.Millisecond)) },
+	"pct":   func(e results.Endpoint) string { return fmt.Sprintf("%.2f%%", e.ErrorRate()*100) },
+	"q":     func(h *results.Histogram, q float64) string { return short(h.Quantile(q)) },
+	"rate":  func(s *results.Summary) string { return fmt.Sprintf("%.1f/s", s.AchievedRate()) },
+	"cls":   func(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) },
+	"lower": strings.ToLower,
+}).Parse(pageHTML))
+
+const pageHTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+<style>
+body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
+header{background:#1b2a3a;color:#fff;padding:16px 24px}
+header h1{margin:0 0 6px;font-size:20px}
+main{padding:8px 24px 40px;max-width:1200px}
+.verdict{display:inline-block;padding:6px 10px;border-radius:4px;font-weight:600}
+.verdict.pass{background:#2e7d32}.verdict.fail{background:#c62828}
+section{background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:12px 16px;margin:16px 0}
+h2{font-size:17px;margin:4px 0 10px}h3{font-size:15px;margin:14px 0 6px}
+table{border-collapse:collapse;margin:6px 0 10px}
+th,td{padding:4px 10px;border-bottom:1px solid #e6e8eb;text-align:left;white-space:nowrap}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.s-pass{color:#2e7d32;font-weight:600}.s-fail,.s-timeout{color:#c62828;font-weight:600}.s-infra_error{color:#b26a00;font-weight:600}
+.plots{display:flex;flex-wrap:wrap;gap:8px}
+figure.plot{margin:0;background:#fff}
+svg text{font:11px system-ui,"Liberation Sans",sans-serif;fill:#333}
+svg .t{font-size:13px;font-weight:600}
+svg .yl{text-anchor:end}svg .xl{text-anchor:middle}svg .lg{font-size:11px}svg .mk{text-anchor:end;font-size:11px}
+svg .g{stroke:#eceef1}svg .f{fill:none;stroke:#c9ced6}
+img.shot{max-width:100%;border:1px solid #ccc}
+.muted{color:#666}
+code{font-size:12px}
+</style>
+</head>
+<body>
+<header>
+<h1>{{.Title}}</h1>
+<span class="verdict {{if .Passed}}pass{{else}}fail{{end}}">{{.Verdict}}</span>
+{{if .Generated}}<div class="muted" style="color:#c8d0da;margin-top:6px">generated {{.Generated}}</div>{{end}}
+</header>
+<main>
+{{if .Runs}}<section id="runs">
+<h2>Checks and flows</h2>
+<table>
+<tr><th>scenario</th><th>env</th><th>status</th><th class="n">duration</th><th class="n">attempts</th><th>failing step</th><th>reason</th></tr>
+{{range .Runs}}<tr><td>{{.Scenario}}</td><td>{{.Env}}</td><td class="s-{{.Status}}">{{.Status}}{{if .Flaky}} (flaky){{end}}</td><td class="n">{{ms .Duration}}</td><td class="n">{{len .Attempts}}</td><td>{{.FailedStep}}</td><td>{{.Reason}}</td></tr>
+{{end}}</table>
+{{range .Runs}}{{if or .Waterfall .LastAttempt.Navigations .Screenshot}}
+<h3>{{.Scenario}} on {{.Env}}: <span class="s-{{.Status}}">{{.Status}}</span></h3>
+{{if .Waterfall}}<figure class="plot">{{.Waterfall}}</figure>{{end}}
+{{with .LastAttempt}}
+{{if .Navigations}}<table><tr><th>page</th><th class="n">TTFB</th><th class="n">FCP</th><th class="n">LCP</th><th class="n">CLS</th></tr>
+{{range .Navigations}}<tr><td>{{.URL}}</td><td class="n">{{ms .TTFB}}</td><td class="n">{{if .FCP}}{{ms .FCP}}{{else}}-{{end}}</td><td class="n">{{if .LCP}}{{ms .LCP}}{{else}}-{{end}}</td><td class="n">{{cls .CLS}}</td></tr>
+{{end}}</table>{{end}}
+{{if .TraceID}}<div class="muted">trace id <code>{{.TraceID}}</code></div>{{end}}
+{{if .ConsoleErrors}}<h3>Console errors</h3><ul>{{range .ConsoleErrors}}<li><code>{{.}}</code></li>{{end}}</ul>{{end}}
+{{if .FailedRequests}}<h3>Failed requests</h3><ul>{{range .FailedRequests}}<li><code>{{.}}</code></li>{{end}}</ul>{{end}}
+{{end}}
+{{if .Screenshot}}<h3>Screenshot at the failure</h3><img class="shot" alt="page at the failure" src="{{.Screenshot}}">{{end}}
+{{end}}{{end}}
+</section>{{end}}
+{{range .Loads}}<section class="load">
+<h2>Load test {{.LoadTest}} on {{.Env}}{{if .Shard}} (shard {{.Shard}}){{end}}</h2>
+<p>{{.Stop}}{{if .Partial}} <strong>(partial)</strong>{{end}}: sent {{.Sent}} of {{.Planned}} planned requests at {{rate .Summary}}; {{.Late}} sent late.</p>
+<div class="plots">{{range .Plots}}<figure class="plot">{{.}}</figure>{{end}}</div>
+{{if .Thresholds}}<table><tr><th>threshold</th><th class="n">actual</th><th>result</th></tr>
+{{range .Thresholds}}<tr><td>{{.Name}}</td><td class="n">{{.Actual}}</td><td class="{{if .Pass}}s-pass">pass{{else}}s-fail">FAIL{{end}}</td></tr>
+{{end}}</table>{{end}}
+<table><tr><th>endpoint</th><th class="n">requests</th><th class="n">p50</th><th class="n">p95</th><th class="n">p99</th><th class="n">max</th><th class="n">errors</th><th class="n">p99 from due</th></tr>
+{{range .Rows}}<tr><td>{{.Name}}</td><td class="n">{{.Requests}}</td><td class="n">{{q .Latency 0.5}}</td><td class="n">{{q .Latency 0.95}}</td><td class="n">{{q .Latency 0.99}}</td><td class="n">{{short .Latency.Max}}</td><td class="n">{{.Errors}} ({{pct .}})</td><td class="n">{{q .DueLatency 0.99}}</td></tr>
+{{end}}</table>
+</section>{{end}}
+</main>
+</body>
+</html>
+`

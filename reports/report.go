@@ -1,0 +1,187 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/probe-dev/probe/results"
+)
+
+// Report is what one report shows: scenario runs and load-test summaries,
+// rendered the same way in every format.
+type Report struct {
+	Title     string
+	Generated time.Time
+	Runs      []results.Run
+	Summaries []*results.Summary
+}
+
+// Formats this package writes.
+var Formats = []string{"text", "html", "md", "junit", "json"}
+
+// Passed reports whether every run passed and every threshold held.
+func (r *Report) Passed() bool {
+	for _, run := range r.Runs {
+		if run.Status != results.Pass {
+			return false
+		}
+	}
+	for _, s := range r.Summaries {
+		if s.Failed() {
+			return false
+		}
+	}
+	return true
+}
+
+// Verdict is the one line that comes first.
+func (r *Report) Verdict() string {
+	var failed []string
+	for _, run := range r.Runs {
+		if run.Status != results.Pass {
+			failed = append(failed, fmt.Sprintf("%s on %s (%s)", run.Scenario, run.Env, run.Status))
+		}
+	}
+	for _, s := range r.Summaries {
+		for _, t := range s.Thresholds {
+			if !t.Pass {
+				failed = append(failed, fmt.Sprintf("%s on %s: %s (actual %s)", s.LoadTest, s.Env, t.Name, t.Actual))
+			}
+		}
+	}
+	if len(failed) == 0 {
+		return fmt.Sprintf("PASS: %d runs and %d load tests, all passed", len(r.Runs), len(r.Summaries))
+	}
+	return "FAIL: " + strings.Join(failed, "; ")
+}
+
+// Write renders r in format to w.
+func Write(w io.Writer, format string, r *Report) error {
+	switch format {
+	case "text":
+		return Text(w, r)
+	case "html":
+		return HTML(w, r)
+	case "md":
+		return Markdown(w, r)
+	case "junit":
+		return JUnit(w, r)
+	case "json":
+		return JSON(w, r)
+	}
+	return fmt.Errorf("report format %q: want one of %s", format, strings.Join(Formats, ", "))
+}
+
+// Extension is the file extension of a format.
+func Extension(format string) string {
+	return map[string]string{"text": ".txt", "html": ".html", "md": ".md", "junit": ".xml", "json": ".json"}[format]
+}
+
+// Text writes the terminal form: the run table, then each summary.
+func Text(w io.Writer, r *Report) error {
+	if len(r.Runs) > 0 {
+		if err := RunsText(w, r.Runs); err != nil {
+			return err
+		}
+	}
+	for _, s := range r.Summaries {
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+		if err := SummaryText(w, s); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(w, "\n%s\n", r.Verdict())
+	return err
+}
+
+// ReportSchema names the JSON bundle of several results.
+const ReportSchema = "probe.report/v1"
+
+type bundle struct {
+	Schema    string             `json:"schema"`
+	Title     string             `json:"title"`
+	Generated time.Time          `json:"generated"`
+	Passed    bool               `json:"passed"`
+	Runs      []results.Run      `json:"runs"`
+	Summaries []*results.Summary `json:"summaries"`
+}
+
+// JSON writes the results themselves, versioned, in one bundle.
+func JSON(w io.Writer, r *Report) error {
+	b := bundle{Schema: ReportSchema, Title: r.Title, Generated: r.Generated, Passed: r.Passed(), Runs: r.Runs, Summaries: r.Summaries}
+	if b.Runs == nil {
+		b.Runs = []results.Run{}
+	}
+	if b.Summaries == nil {
+		b.Summaries = []*results.Summary{}
+	}
+	for i := range b.Runs {
+		b.Runs[i].Version = results.SchemaVersion
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(b); err != nil {
+		return fmt.Errorf("write JSON report: %w", err)
+	}
+	return nil
+}
+
+// ErrUnknownFile is a file that is no result probe wrote.
+var ErrUnknownFile = errors.New("not a probe result")
+
+// Read reads one saved result into r: a run, a load-test summary, or a
+// report bundle. name is used in errors.
+func Read(name string, data []byte, r *Report) error {
+	var head struct {
+		Schema   string `json:"schema"`
+		Version  int    `json:"version"`
+		Scenario string `json:"scenario"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return fmt.Errorf("%s: %w: %v", name, ErrUnknownFile, err)
+	}
+	switch {
+	case head.Schema == results.SummarySchema:
+		s, err := results.ReadSummary(bytes.NewReader(data))
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		r.Summaries = append(r.Summaries, s)
+	case head.Schema == ReportSchema:
+		var b bundle
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&b); err != nil {
+			return fmt.Errorf("%s: read report: %w", name, err)
+		}
+		r.Runs = append(r.Runs, b.Runs...)
+		r.Summaries = append(r.Summaries, b.Summaries...)
+	case head.Scenario != "":
+		run, err := results.ReadRun(bytes.NewReader(data))
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		r.Runs = append(r.Runs, *run)
+	default:
+		return fmt.Errorf("%s: %w: want a run, a summary (%s) or a report (%s)", name, ErrUnknownFile, results.SummarySchema, ReportSchema)
+	}
+	return nil
+}
+
+// Sort puts runs and summaries in a stable order: by name, then env.
+func (r *Report) Sort() {
+	slices.SortStableFunc(r.Runs, func(a, b results.Run) int {
+		return strings.Compare(a.Scenario+"\x00"+a.Env, b.Scenario+"\x00"+b.Env)
+	})
+	slices.SortStableFunc(r.Summaries, func(a, b *results.Summary) int {
+		return strings.Compare(a.LoadTest+"\x00"+a.Env+"\x00"+a.Shard, b.LoadTest+"\x00"+b.Env+"\x00"+b.Shard)
+	})
+}
