@@ -86,7 +86,7 @@ func Extension(format string) string {
 // Text writes the terminal form: the run table, then each summary.
 func Text(w io.Writer, r *Report) error {
 	if len(r.Runs) > 0 {
-		if err := RunsText(w, r.Runs); err != nil {
+		if err := RunsText(w, r.Runs, false); err != nil {
 			return err
 		}
 	}
@@ -94,7 +94,7 @@ func Text(w io.Writer, r *Report) error {
 		if _, err := io.WriteString(w, "\n"); err != nil {
 			return err
 		}
-		if err := SummaryText(w, s); err != nil {
+		if err := SummaryText(w, s, false); err != nil {
 			return err
 		}
 	}

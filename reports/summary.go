@@ -11,8 +11,9 @@ import (
 )
 
 // SummaryText writes a load test's summary for the terminal: what was sent
-// against what was asked, a row per endpoint, and each threshold.
-func SummaryText(w io.Writer, s *results.Summary) error {
+// against what was asked, a row per endpoint, and each threshold. With
+// colour, results are coloured (for a terminal).
+func SummaryText(w io.Writer, s *results.Summary, colour bool) error {
 	var b strings.Builder
 	shard := ""
 	if s.Shard != "" {
@@ -46,13 +47,13 @@ func SummaryText(w io.Writer, s *results.Summary) error {
 	if len(s.Thresholds) > 0 {
 		b.WriteString("\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "THRESHOLD\tACTUAL\tRESULT")
+		fmt.Fprintf(tw, "THRESHOLD\tACTUAL\t%s\n", paint("RESULT", colour))
 		for _, t := range s.Thresholds {
 			verdict := "pass"
 			if !t.Pass {
 				verdict = "FAIL"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, t.Actual, verdict)
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, t.Actual, paint(verdict, colour))
 		}
 		if err := tw.Flush(); err != nil {
 			return fmt.Errorf("write summary: %w", err)

@@ -13,9 +13,10 @@ import (
 
 // RunsText writes one table of every run's steps: scenario, env, step,
 // duration, status and reason, then a line of totals.
-func RunsText(w io.Writer, runs []results.Run) error {
+// With colour, statuses are coloured (for a terminal).
+func RunsText(w io.Writer, runs []results.Run, colour bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tENV\tSTEP\tDURATION\tSTATUS\tREASON")
+	fmt.Fprintf(tw, "SCENARIO\tENV\tSTEP\tDURATION\t%s\tREASON\n", paint("STATUS", colour))
 	counts := map[results.Status]int{}
 	for _, r := range runs {
 		counts[r.Status]++
@@ -28,7 +29,7 @@ func RunsText(w io.Writer, runs []results.Run) error {
 		}
 		last := r.Last()
 		if len(last.Steps) == 0 {
-			fmt.Fprintf(tw, "%s\t%s\t-\t%s\t%s\t%s\n", r.Scenario, r.Env, ms(r.Duration), status, r.Reason)
+			fmt.Fprintf(tw, "%s\t%s\t-\t%s\t%s\t%s\n", r.Scenario, r.Env, ms(r.Duration), paint(status, colour), r.Reason)
 			continue
 		}
 		for i, s := range last.Steps {
@@ -36,7 +37,7 @@ func RunsText(w io.Writer, runs []results.Run) error {
 			if i == len(last.Steps)-1 && status != string(r.Status) {
 				st = status // the last step carries the run's flaky or attempts note
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Scenario, r.Env, s.Name, ms(s.Duration), st, s.Reason)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Scenario, r.Env, s.Name, ms(s.Duration), paint(st, colour), s.Reason)
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -58,4 +59,22 @@ func RunsText(w io.Writer, runs []results.Run) error {
 
 func ms(d time.Duration) string {
 	return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+}
+
+// paint colours a status for a terminal. Every cell of a column gets the same
+// number of escape bytes, so the columns stay aligned.
+func paint(status string, on bool) string {
+	if !on {
+		return status
+	}
+	code := "39" // the terminal's own colour, for headers
+	switch {
+	case strings.HasPrefix(status, "pass"):
+		code = "32"
+	case strings.HasPrefix(status, "fail"), strings.HasPrefix(status, "FAIL"), strings.HasPrefix(status, "timeout"):
+		code = "31"
+	case strings.HasPrefix(status, "infra_error"):
+		code = "33"
+	}
+	return "\x1b[" + code + "m" + status + "\x1b[0m"
 }

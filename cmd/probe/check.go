@@ -52,7 +52,7 @@ scenario could not run.`,
 			if err != nil {
 				return err
 			}
-			if err := reports.RunsText(cmd.OutOrStdout(), runs); err != nil {
+			if err := reports.RunsText(cmd.OutOrStdout(), runs, isTerminal(cmd.OutOrStdout())); err != nil {
 				return err
 			}
 			r := &reports.Report{Title: fmt.Sprintf("probe check on %s", env), Generated: time.Now(), Runs: runs}

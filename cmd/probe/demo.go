@@ -102,7 +102,7 @@ func demoChecks(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, outDir str
 	if err != nil {
 		return nil, err
 	}
-	if err := reports.RunsText(out, runs); err != nil {
+	if err := reports.RunsText(out, runs, isTerminal(out)); err != nil {
 		return runs, err
 	}
 	fmt.Fprintf(out, "runs and artifacts written to %s\n", runsDir)

@@ -157,7 +157,7 @@ func runLoadTest(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, lt *suite
 		}
 	}
 	out := cmd.OutOrStdout()
-	if err := reports.SummaryText(out, sum); err != nil {
+	if err := reports.SummaryText(out, sum, isTerminal(out)); err != nil {
 		return sum, err
 	}
 	fmt.Fprintf(out, "\nsummary written to %s\n", path)
@@ -229,12 +229,7 @@ func parseShard(s string) (int, int, error) {
 // terminal, and as a plain line every 5 seconds elsewhere. The second func
 // ends the line.
 func progressPrinter(w io.Writer) (func(loadtests.Progress), func()) {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			tty = true
-		}
-	}
+	tty := isTerminal(w)
 	var last time.Duration
 	printed := false
 	show := func(p loadtests.Progress) {
@@ -281,4 +276,15 @@ func writeSummary(dir string, s *results.Summary) (string, error) {
 	}
 	path := filepath.Join(dir, name+".json")
 	return path, writeFile(path, s.WriteJSON)
+}
+
+// isTerminal reports whether w is a terminal, where colour and rewritten
+// lines make sense; NO_COLOR turns both off.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
