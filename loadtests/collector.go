@@ -52,15 +52,6 @@ func errorKind(r *vegeta.Result) string {
 	return KindOther
 }
 
-// codeClass is the status code's class for metrics: 2xx … 5xx, or "error"
-// when there was no answer.
-func codeClass(code uint16) string {
-	if code == 0 {
-		return "error"
-	}
-	return strconv.Itoa(int(code)/100) + "xx"
-}
-
 // collector streams results into the summary: per-endpoint and overall
 // counts and histograms, and a one-second timeline whose percentiles come
 // from a few histograms kept only while their second can still get results.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/probe-dev/probe/results"
 	"github.com/probe-dev/probe/suite"
+	"github.com/prometheus/client_golang/prometheus"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -81,6 +82,7 @@ func Run(ctx context.Context, lt *suite.LoadTest, o Options) (*results.Summary, 
 		o.Metrics.requested.WithLabelValues(lt.Name, o.Env).Set(sched.Rate(0) / float64(o.Shards))
 	}
 	c := newCollector(p, tg.eps, lt.Timeout.Std())
+	obs := newObserver(o.Metrics, lt.Name, o.Env, tg.eps)
 	ths := thresholdsOf(lt)
 	res := atk.Attack(tg.next, p, 0, lt.Name)
 	stop, renderErr := "completed", error(nil)
@@ -126,7 +128,7 @@ loop:
 					o.Raw = nil
 				}
 			}
-			o.observe(lt.Name, tg, idx, kind, r)
+			obs.observe(idx, kind, r)
 		case <-tick.C:
 			s := c.summary0()
 			elapsed := time.Since(p.start())
@@ -173,15 +175,44 @@ func (c *collector) summary0() *results.Summary {
 	return &results.Summary{Overall: c.overall, Endpoints: c.eps}
 }
 
-func (o Options) observe(name string, tg *targeter, idx int, kind string, r *vegeta.Result) {
-	if o.Metrics == nil || idx < 0 || idx >= len(tg.eps) {
+// observer feeds live metrics, with each endpoint's series looked up once.
+type observer struct {
+	m        *Metrics
+	name     string
+	env      string
+	eps      []endpoint
+	requests map[[2]int]prometheus.Counter // [endpoint, code class index]
+	latency  []prometheus.Observer
+}
+
+var codeClasses = []string{"error", "1xx", "2xx", "3xx", "4xx", "5xx"}
+
+func newObserver(m *Metrics, name, env string, eps []endpoint) *observer {
+	if m == nil {
+		return nil
+	}
+	o := &observer{m: m, name: name, env: env, eps: eps, requests: map[[2]int]prometheus.Counter{}}
+	for i, ep := range eps {
+		o.latency = append(o.latency, m.latency.WithLabelValues(name, env, ep.name))
+		for c, class := range codeClasses {
+			o.requests[[2]int{i, c}] = m.requests.WithLabelValues(name, env, ep.name, class)
+		}
+	}
+	return o
+}
+
+func (o *observer) observe(idx int, kind string, r *vegeta.Result) {
+	if o == nil || idx < 0 || idx >= len(o.eps) {
 		return
 	}
-	ep := tg.eps[idx].name
-	o.Metrics.requests.WithLabelValues(name, o.Env, ep, codeClass(r.Code)).Inc()
-	o.Metrics.latency.WithLabelValues(name, o.Env, ep).Observe(r.Latency.Seconds())
+	class := 0
+	if r.Code > 0 {
+		class = min(int(r.Code)/100, 5)
+	}
+	o.requests[[2]int{idx, class}].Inc()
+	o.latency[idx].Observe(r.Latency.Seconds())
 	if kind != "" {
-		o.Metrics.errors.WithLabelValues(name, o.Env, ep, kind).Inc()
+		o.m.errors.WithLabelValues(o.name, o.env, o.eps[idx].name, kind).Inc()
 	}
 }
 

@@ -39,6 +39,9 @@ type targeter struct {
 	base    string
 	headers http.Header
 
+	// static holds templates without actions: their text, rendered once.
+	static map[*template.Template]string
+
 	mu  sync.Mutex
 	rng *rand.Rand
 	env suite.TemplateEnv
@@ -53,10 +56,14 @@ func newTargeter(lt *suite.LoadTest, baseURL string, headers, vars map[string]st
 		t.headers.Set(k, v)
 	}
 	funcs := suite.Funcs(t.env)
+	t.static = map[*template.Template]string{}
 	parse := func(name, text string) (*template.Template, error) {
 		tpl, err := template.New(name).Option("missingkey=error").Funcs(funcs).Parse(text)
 		if err != nil {
 			return nil, fmt.Errorf("loadtest %q: %w", lt.Name, err)
+		}
+		if !strings.Contains(text, "{{") {
+			t.static[tpl] = text
 		}
 		return tpl, nil
 	}
@@ -130,6 +137,9 @@ func (t *targeter) next(tgt *vegeta.Target) error {
 }
 
 func (t *targeter) render(tpl *template.Template) (string, error) {
+	if text, ok := t.static[tpl]; ok {
+		return text, nil
+	}
 	t.buf.Reset()
 	if err := tpl.Execute(&t.buf, nil); err != nil {
 		return "", err
