@@ -1,0 +1,257 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/probe-dev/probe/results"
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+)
+
+// DefaultPath is where the monitor keeps its history unless told otherwise.
+var DefaultPath = filepath.Join(".probe", "history.db")
+
+// Store is the run history in one SQLite file (WAL mode): safe for one
+// writer and many readers, and it survives restarts.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// schema is applied in order; PRAGMA user_version counts how many ran.
+var schema = []string{
+	`CREATE TABLE runs (
+		id           INTEGER PRIMARY KEY,
+		scenario     TEXT NOT NULL,
+		env          TEXT NOT NULL,
+		start_ms     INTEGER NOT NULL,
+		duration_ms  REAL NOT NULL,
+		status       TEXT NOT NULL,
+		reason       TEXT NOT NULL DEFAULT '',
+		failing_step TEXT NOT NULL DEFAULT '',
+		flaky        INTEGER NOT NULL DEFAULT 0,
+		trace_id     TEXT NOT NULL DEFAULT '',
+		steps        TEXT NOT NULL DEFAULT '[]',
+		artifacts    TEXT NOT NULL DEFAULT '[]'
+	)`,
+	`CREATE INDEX runs_by_check ON runs (env, scenario, start_ms)`,
+	`CREATE INDEX runs_by_time ON runs (start_ms)`,
+}
+
+// Open opens (or creates) the history at path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("history %s: %w", path, err)
+	}
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("history %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1) // one writer; SQLite serialises writes anyway
+	s := &Store{db: db, path: path}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("history %s: %w (move the file away to start a new history)", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	var version int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	if version > len(schema) {
+		return fmt.Errorf("written by a newer probe (schema %d, this probe knows %d)", version, len(schema))
+	}
+	for i := version; i < len(schema); i++ {
+		if _, err := s.db.ExecContext(ctx, schema[i]); err != nil {
+			return fmt.Errorf("schema step %d: %w", i+1, err)
+		}
+		if _, err := s.db.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the file's path.
+func (s *Store) Path() string { return s.path }
+
+// Record is one stored run.
+type Record struct {
+	ID          int64
+	Scenario    string
+	Env         string
+	Start       time.Time
+	Duration    time.Duration
+	Status      results.Status
+	Reason      string
+	FailingStep string
+	Flaky       bool
+	TraceID     string
+	Steps       []results.Step
+	Artifacts   []string
+}
+
+// RecordOf turns a run into what the history keeps.
+func RecordOf(run results.Run) Record {
+	last := run.Last()
+	r := Record{Scenario: run.Scenario, Env: run.Env, Start: run.Start, Duration: run.Duration, Status: run.Status,
+		Reason: run.Reason, Flaky: run.Flaky, TraceID: last.TraceID, Steps: last.Steps, Artifacts: last.Artifacts}
+	for _, st := range last.Steps {
+		if st.Status != results.Pass {
+			r.FailingStep = st.Name
+		}
+	}
+	return r
+}
+
+// Add stores one run.
+func (s *Store) Add(ctx context.Context, r Record) error {
+	steps, err := json.Marshal(r.Steps)
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	arts, err := json.Marshal(r.Artifacts)
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO runs (scenario, env, start_ms, duration_ms, status, reason, failing_step, flaky, trace_id, steps, artifacts)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Scenario, r.Env, r.Start.UnixMilli(), float64(r.Duration)/float64(time.Millisecond), string(r.Status), r.Reason,
+		r.FailingStep, r.Flaky, r.TraceID, string(steps), string(arts))
+	if err != nil {
+		return fmt.Errorf("history %s: save run of %s on %s: %w", s.path, r.Scenario, r.Env, err)
+	}
+	return nil
+}
+
+// Query selects runs. Empty fields select all.
+type Query struct {
+	Scenario string
+	Env      string
+	Since    time.Time
+	Until    time.Time
+	Limit    int // newest first when set
+}
+
+// Runs returns the runs q selects, oldest first (newest first with Limit).
+func (s *Store) Runs(ctx context.Context, q Query) ([]Record, error) {
+	where, args := q.where()
+	order := "start_ms ASC"
+	limit := ""
+	if q.Limit > 0 {
+		order, limit = "start_ms DESC", fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, scenario, env, start_ms, duration_ms, status, reason, failing_step, flaky, trace_id, steps, artifacts
+		FROM runs`+where+" ORDER BY "+order+limit, args...)
+	if err != nil {
+		return nil, fmt.Errorf("history %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		var r Record
+		var start int64
+		var dur float64
+		var status, steps, arts string
+		if err := rows.Scan(&r.ID, &r.Scenario, &r.Env, &start, &dur, &status, &r.Reason, &r.FailingStep, &r.Flaky, &r.TraceID, &steps, &arts); err != nil {
+			return nil, fmt.Errorf("history %s: %w", s.path, err)
+		}
+		r.Start, r.Duration, r.Status = time.UnixMilli(start), time.Duration(dur*float64(time.Millisecond)), results.Status(status)
+		if err := errors.Join(json.Unmarshal([]byte(steps), &r.Steps), json.Unmarshal([]byte(arts), &r.Artifacts)); err != nil {
+			return nil, fmt.Errorf("history %s: run %d: %w", s.path, r.ID, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (q Query) where() (string, []any) {
+	var conds []string
+	var args []any
+	if q.Scenario != "" {
+		conds, args = append(conds, "scenario = ?"), append(args, q.Scenario)
+	}
+	if q.Env != "" {
+		conds, args = append(conds, "env = ?"), append(args, q.Env)
+	}
+	if !q.Since.IsZero() {
+		conds, args = append(conds, "start_ms >= ?"), append(args, q.Since.UnixMilli())
+	}
+	if !q.Until.IsZero() {
+		conds, args = append(conds, "start_ms < ?"), append(args, q.Until.UnixMilli())
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	w := " WHERE " + conds[0]
+	for _, c := range conds[1:] {
+		w += " AND " + c
+	}
+	return w, args
+}
+
+// Counts is how many runs ended in each status.
+type Counts struct {
+	Pass, Fail, Timeout, InfraError int64
+}
+
+// Availability is passed / (passed + failed + timeout): our own trouble
+// (infra_error) counts for nothing. It is 1 when nothing counted.
+func (c Counts) Availability() float64 {
+	n := c.Pass + c.Fail + c.Timeout
+	if n == 0 {
+		return 1
+	}
+	return float64(c.Pass) / float64(n)
+}
+
+// Count counts the runs q selects by status.
+func (s *Store) Count(ctx context.Context, q Query) (Counts, error) {
+	where, args := q.where()
+	rows, err := s.db.QueryContext(ctx, "SELECT status, COUNT(*) FROM runs"+where+" GROUP BY status", args...)
+	if err != nil {
+		return Counts{}, fmt.Errorf("history %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	var c Counts
+	for rows.Next() {
+		var status string
+		var n int64
+		if err := rows.Scan(&status, &n); err != nil {
+			return Counts{}, fmt.Errorf("history %s: %w", s.path, err)
+		}
+		switch results.Status(status) {
+		case results.Pass:
+			c.Pass = n
+		case results.Fail:
+			c.Fail = n
+		case results.Timeout:
+			c.Timeout = n
+		case results.InfraError:
+			c.InfraError = n
+		}
+	}
+	return c, rows.Err()
+}
+
+// Prune deletes runs that started before t and returns how many went.
+func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.db.ExecContext(ctx, "DELETE FROM runs WHERE start_ms < ?", before.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("history %s: prune: %w", s.path, err)
+	}
+	return res.RowsAffected()
+}

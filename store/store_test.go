@@ -1,0 +1,70 @@
+package store
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/probe-dev/probe/results"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func run(scenario string, status results.Status, at time.Time) results.Run {
+	return results.Run{Scenario: scenario, Env: "dev", Start: at, Duration: 120 * time.Millisecond, Status: status,
+		Attempts: []results.Attempt{{Status: status, TraceID: "abc", Steps: []results.Step{
+			{Name: "navigate /", Status: results.Pass}, {Name: "click #buy", Status: status, Reason: "r"}}}}}
+}
+
+func TestHistorySurvivesReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "history.db")
+	s, err := Open(t.Context(), path)
+	require.NoError(t, err)
+	t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	statuses := []results.Status{results.Pass, results.Pass, results.Fail, results.Timeout, results.InfraError, results.Pass}
+	for i, st := range statuses {
+		require.NoError(t, s.Add(t.Context(), RecordOf(run("checkout", st, t0.Add(time.Duration(i)*time.Minute)))))
+	}
+	require.NoError(t, s.Add(t.Context(), RecordOf(run("health", results.Fail, t0))))
+	require.NoError(t, s.Close())
+
+	s, err = Open(t.Context(), path)
+	require.NoError(t, err)
+	defer s.Close()
+	c, err := s.Count(t.Context(), Query{Scenario: "checkout", Env: "dev"})
+	require.NoError(t, err)
+	assert.Equal(t, Counts{Pass: 3, Fail: 1, Timeout: 1, InfraError: 1}, c)
+	assert.InDelta(t, 3.0/5.0, c.Availability(), 1e-12, "infra_error counts for nothing")
+
+	recs, err := s.Runs(t.Context(), Query{Scenario: "checkout", Since: t0.Add(2 * time.Minute), Until: t0.Add(4 * time.Minute)})
+	require.NoError(t, err)
+	require.Len(t, recs, 2)
+	assert.Equal(t, results.Fail, recs[0].Status)
+	assert.Equal(t, "click #buy", recs[0].FailingStep)
+	assert.Equal(t, 120*time.Millisecond, recs[0].Duration)
+	assert.Len(t, recs[0].Steps, 2)
+	assert.True(t, recs[0].Start.Equal(t0.Add(2*time.Minute)))
+
+	newest, err := s.Runs(t.Context(), Query{Limit: 1})
+	require.NoError(t, err)
+	require.Len(t, newest, 1)
+	assert.Equal(t, results.Pass, newest[0].Status)
+
+	n, err := s.Prune(t.Context(), t0.Add(3*time.Minute))
+	require.NoError(t, err)
+	assert.Equal(t, int64(4), n)
+	c, err = s.Count(t.Context(), Query{})
+	require.NoError(t, err)
+	assert.Equal(t, Counts{Pass: 1, Timeout: 1, InfraError: 1}, c)
+	assert.Equal(t, 1.0, Counts{}.Availability(), "no runs: nothing to hold against the target")
+}
+
+func TestCorruptFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	require.NoError(t, os.WriteFile(path, []byte("this is not a database, not at all, just text that goes on"), 0o600))
+	_, err := Open(t.Context(), path)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "history "+path)
+	assert.Contains(t, err.Error(), "move the file away to start a new history")
+}
