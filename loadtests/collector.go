@@ -99,7 +99,7 @@ func (c *collector) add(r *vegeta.Result) (int, string) {
 	}
 	record := func(e *results.Endpoint) {
 		e.Requests++
-		e.Codes[strconv.Itoa(int(r.Code))]++
+		e.Codes[codeText(r.Code)]++
 		if kind != "" {
 			e.Errors++
 			e.ErrorKinds[kind]++
@@ -175,4 +175,20 @@ func (c *collector) summary() *results.Summary {
 		s.SendSpan = c.lastSend.Sub(c.first)
 	}
 	return s
+}
+
+// codeTexts are the status codes as map keys, made once.
+var codeTexts = func() [600]string {
+	var t [600]string
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return t
+}()
+
+func codeText(code uint16) string {
+	if int(code) < len(codeTexts) {
+		return codeTexts[code]
+	}
+	return strconv.Itoa(int(code))
 }

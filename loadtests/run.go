@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/probe-dev/probe/results"
@@ -239,12 +240,21 @@ func withDefaults(o Options) Options {
 }
 
 // newClient is vegeta's HTTP client: HTTP/1.1 with keep-alive, a bounded
-// number of connections per host, the request timeout, and requests that end
-// when ctx does.
+// number of connections per host and the request timeout. Its connections
+// are all closed when ctx ends, which cuts requests still in flight.
 func newClient(ctx context.Context, timeout time.Duration, conns int) *http.Client {
+	cut := &connSet{conns: map[net.Conn]struct{}{}}
+	context.AfterFunc(ctx, cut.closeAll)
+	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		Proxy: nil,
+		DialContext: func(dctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialer.DialContext(dctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return cut.add(c), nil
+		},
 		MaxIdleConnsPerHost: conns,
 		MaxConnsPerHost:     conns,
 		IdleConnTimeout:     90 * time.Second,
@@ -253,19 +263,53 @@ func newClient(ctx context.Context, timeout time.Duration, conns int) *http.Clie
 	}
 	return &http.Client{
 		Timeout:       timeout,
-		Transport:     cancelOn{ctx: ctx, base: tr},
+		Transport:     tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
 
-// cancelOn ends every request when ctx ends.
-type cancelOn struct {
-	ctx  context.Context
-	base http.RoundTripper
+// connSet tracks open connections so they can all be closed at once.
+type connSet struct {
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
 }
 
-func (c cancelOn) RoundTrip(r *http.Request) (*http.Response, error) {
-	return c.base.RoundTrip(r.WithContext(c.ctx))
+func (s *connSet) add(c net.Conn) net.Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		c.Close()
+		return c
+	}
+	tc := &trackedConn{Conn: c, set: s}
+	s.conns[tc] = struct{}{}
+	return tc
+}
+
+func (s *connSet) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for c := range s.conns {
+		c.(*trackedConn).Conn.Close()
+	}
+	clear(s.conns)
+}
+
+type trackedConn struct {
+	net.Conn
+	set  *connSet
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.set.mu.Lock()
+		delete(c.set.conns, c)
+		c.set.mu.Unlock()
+	})
+	return c.Conn.Close()
 }
 
 // String is the progress line: elapsed, rate, p95 so far, errors.
