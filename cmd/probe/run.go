@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/probe-dev/probe/monitor"
+	"github.com/probe-dev/probe/scenarios"
+	"github.com/probe-dev/probe/store"
+	"github.com/probe-dev/probe/suite"
+	"github.com/spf13/cobra"
+)
+
+func newRun(log *slog.Logger) *cobra.Command {
+	var (
+		suitePath, listen, history, artifacts, browserPath string
+		envs, baseURLs                                     []string
+		recheck, retention                                 time.Duration
+		browsers, https                                    int
+	)
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Probe continuously: scheduled checks and flows, metrics, SLA, status page",
+		Long: `run is the uptime probe: every scenario on every environment it names, on
+its schedule, with the history in SQLite, Prometheus metrics on /metrics, a
+status page on /, and /healthz and /readyz. SIGHUP reloads the suite; SIGTERM
+lets runs in flight finish and stops.`,
+		Example: `  probe run --suite examples/shop --env dev
+  probe run --env staging --env prod --base-url staging=http://127.0.0.1:9000`,
+		Args: argsBetween(0, 0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			urls := map[string]string{}
+			for _, kv := range baseURLs {
+				env, u, ok := strings.Cut(kv, "=")
+				if !ok || env == "" || u == "" {
+					return usageError{fmt.Errorf("--base-url %q: want ENV=URL", kv)}
+				}
+				urls[env] = u
+			}
+			s, err := suite.Load(suitePath)
+			if err != nil {
+				return err
+			}
+			for _, e := range append(slices.Clone(envs), keys(urls)...) {
+				if s.Environments[e] == nil {
+					return badInput(fmt.Errorf("environment %q is not in the suite; it has %v", e, s.EnvNames()))
+				}
+			}
+			hist, err := store.Open(ctx, history)
+			if err != nil {
+				return badInput(err)
+			}
+			defer hist.Close()
+			if retention > 0 {
+				if n, err := hist.Prune(ctx, time.Now().Add(-retention)); err == nil && n > 0 {
+					log.Info("history pruned", "runs", n, "older than", retention)
+				}
+			}
+			opts := []scenarios.Option{scenarios.WithRedactor(s.Redactor), scenarios.WithArtifacts(artifacts)}
+			if b, err := scenarios.NewBrowser(browserPath, log); err != nil {
+				log.Warn("browser flows will end as infra_error", "err", err)
+			} else {
+				defer b.Close()
+				opts = append(opts, scenarios.WithBrowser(b))
+			}
+			m, err := monitor.New(monitor.Config{Suite: s, Envs: envs, BaseURLs: urls, BrowserSlots: browsers, HTTPSlots: https, Recheck: recheck},
+				scenarios.NewRunner(log, opts...), hist, log)
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return badInput(fmt.Errorf("--listen: %w", err))
+			}
+			srv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			go func() {
+				if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					log.Error("http server", "err", err)
+				}
+			}()
+			defer func() {
+				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = srv.Shutdown(sctx) // a scrape may be cut at the deadline
+			}()
+			fmt.Fprintf(cmd.OutOrStdout(), "probing; metrics and status page at http://%s/\n", ln.Addr())
+			return m.Run(ctx, reloads(ctx, log, suitePath))
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&suitePath, "suite", ".", "suite folder or file")
+	fl.StringArrayVar(&envs, "env", nil, "environment to probe (repeatable; default: all)")
+	fl.StringVar(&listen, "listen", "127.0.0.1:9464", "address of /metrics, the status page and health endpoints")
+	fl.StringArrayVar(&baseURLs, "base-url", nil, "ENV=URL: probe URL instead of the environment's (repeatable)")
+	fl.StringVar(&history, "history", store.DefaultPath, "SQLite file of the run history")
+	fl.StringVar(&artifacts, "artifacts", filepath.Join(".probe", "artifacts"), "folder for failure screenshots and pages")
+	fl.StringVar(&browserPath, "browser", "", "Chromium to run browser flows with (default: chromium on PATH)")
+	fl.DurationVar(&recheck, "recheck", 0, "how soon a failing check runs again (default: a quarter of its interval, at least 5s)")
+	fl.DurationVar(&retention, "retention", 90*24*time.Hour, "forget runs older than this at start (0 keeps all)")
+	fl.IntVar(&browsers, "browser-slots", 2, "browser flows at once")
+	fl.IntVar(&https, "http-slots", 32, "HTTP checks at once")
+	return cmd
+}
+
+// reloads delivers the suite again on each SIGHUP; a suite that no longer
+// loads is reported and the running one kept.
+func reloads(ctx context.Context, log *slog.Logger, path string) <-chan *suite.Suite {
+	out := make(chan *suite.Suite)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				s, err := suite.Load(path)
+				if err != nil {
+					log.Error("reload refused: keeping the running suite", "err", err)
+					continue
+				}
+				select {
+				case out <- s:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}

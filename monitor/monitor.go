@@ -1,0 +1,306 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/scenarios"
+	"github.com/probe-dev/probe/store"
+	"github.com/probe-dev/probe/suite"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Runner runs one scenario once; scenarios.Runner is the real one.
+type Runner interface {
+	Run(ctx context.Context, sc *suite.Scenario, t scenarios.Target) results.Run
+}
+
+// History keeps runs and counts them; store.Store is the real one.
+type History interface {
+	Add(ctx context.Context, r store.Record) error
+	Count(ctx context.Context, q store.Query) (store.Counts, error)
+	Runs(ctx context.Context, q store.Query) ([]store.Record, error)
+}
+
+// Config says what to probe and how hard.
+type Config struct {
+	Suite        *suite.Suite
+	Envs         []string          // environments to probe; empty: all
+	BaseURLs     map[string]string // per-environment URL overrides
+	BrowserSlots int               // browser flows at once (default 2)
+	HTTPSlots    int               // HTTP checks at once (default 32)
+	// Recheck is how soon a failing check runs again, so an outage's length is
+	// measured, not guessed (default: a quarter of its interval, at least 5s).
+	Recheck time.Duration
+	// StopGrace is how long runs in flight may finish after a stop (default 30s).
+	StopGrace time.Duration
+	// MaxPending bounds runs held while the history cannot be written.
+	MaxPending int
+}
+
+// Monitor probes every scenario on every environment it names, on its
+// schedule, and keeps history, metrics and SLA figures.
+type Monitor struct {
+	cfg     Config
+	runner  Runner
+	history History
+	log     *slog.Logger
+	metrics *Metrics
+	reg     *prometheus.Registry
+	slots   map[string]chan struct{} // by scenario kind
+
+	mu      sync.Mutex
+	pending []store.Record // runs not yet written to the history
+	state   map[checkKey]checkState
+	ready   bool
+}
+
+type checkKey struct{ scenario, env string }
+
+// checkState is the latest of one check, for the status page.
+type checkState struct {
+	kind   string
+	last   results.Run
+	ran    bool
+	target string
+}
+
+// New returns a monitor; Run starts it.
+func New(cfg Config, runner Runner, history History, log *slog.Logger) (*Monitor, error) {
+	if cfg.BrowserSlots <= 0 {
+		cfg.BrowserSlots = 2
+	}
+	if cfg.HTTPSlots <= 0 {
+		cfg.HTTPSlots = 32
+	}
+	if cfg.StopGrace <= 0 {
+		cfg.StopGrace = 30 * time.Second
+	}
+	if cfg.MaxPending <= 0 {
+		cfg.MaxPending = 10_000
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	m := &Monitor{cfg: cfg, runner: runner, history: history, log: log, metrics: NewMetrics(), reg: prometheus.NewRegistry(),
+		slots: map[string]chan struct{}{
+			suite.KindBrowser: make(chan struct{}, cfg.BrowserSlots),
+			suite.KindHTTP:    make(chan struct{}, cfg.HTTPSlots),
+		}, state: map[checkKey]checkState{}}
+	if err := m.metrics.Register(m.reg); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Registry is where the monitor's metrics live.
+func (m *Monitor) Registry() *prometheus.Registry { return m.reg }
+
+// Run probes until ctx ends, then lets runs in flight finish within the stop
+// grace, and writes what history it holds. reload delivers a new suite (on
+// SIGHUP): the checks restart on it; history and metrics carry on.
+func (m *Monitor) Run(ctx context.Context, reload <-chan *suite.Suite) error {
+	s := m.cfg.Suite
+	for {
+		checks := m.checks(s)
+		if len(checks) == 0 {
+			return fmt.Errorf("monitor: no scenario runs on %v", m.cfg.Envs)
+		}
+		m.log.Info("probing", "checks", len(checks), "envs", m.envs(s))
+		m.setReady(true)
+		roundCtx, cancel := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		for _, c := range checks {
+			wg.Go(func() { m.loop(roundCtx, c) })
+		}
+		var next *suite.Suite
+		select {
+		case <-ctx.Done():
+		case next = <-reload:
+			m.log.Info("reloading the suite")
+		}
+		cancel()
+		wg.Wait()
+		m.flush(context.WithoutCancel(ctx))
+		if next == nil {
+			return nil
+		}
+		s = next
+		m.cfg.Suite = s
+	}
+}
+
+func (m *Monitor) setReady(v bool) {
+	m.mu.Lock()
+	m.ready = v
+	m.mu.Unlock()
+}
+
+// check is one scenario on one environment.
+type check struct {
+	sc     *suite.Scenario
+	target scenarios.Target
+}
+
+func (m *Monitor) envs(s *suite.Suite) []string {
+	if len(m.cfg.Envs) > 0 {
+		return m.cfg.Envs
+	}
+	return s.EnvNames()
+}
+
+func (m *Monitor) checks(s *suite.Suite) []check {
+	var out []check
+	for _, env := range m.envs(s) {
+		for _, sc := range s.Scenarios {
+			if !slices.Contains(sc.Envs, env) {
+				continue
+			}
+			t, err := scenarios.TargetFor(s, env, m.cfg.BaseURLs[env])
+			if err != nil {
+				m.log.Error("skip check", "scenario", sc.Name, "env", env, "err", err)
+				continue
+			}
+			out = append(out, check{sc: sc, target: t})
+			m.metrics.initCheck(sc.Name, env, sc.Kind)
+			m.mu.Lock()
+			k := checkKey{sc.Name, env}
+			st := m.state[k]
+			st.kind, st.target = sc.Kind, t.BaseURL
+			m.state[k] = st
+			m.mu.Unlock()
+		}
+	}
+	return out
+}
+
+// loop runs one check on its schedule: a random start within the jitter, then
+// every interval plus jitter, sooner while it fails. It never overlaps itself.
+func (m *Monitor) loop(ctx context.Context, c check) {
+	sched := c.sc.Schedule
+	wait := jitter(sched.Jitter.Std())
+	for {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		run, ok := m.runOnce(ctx, c)
+		if !ok {
+			return
+		}
+		wait = sched.Interval.Std() + jitter(sched.Jitter.Std())
+		if run.Status == results.Fail || run.Status == results.Timeout {
+			wait = m.recheck(sched.Interval.Std())
+		}
+	}
+}
+
+func (m *Monitor) recheck(interval time.Duration) time.Duration {
+	if m.cfg.Recheck > 0 {
+		return min(m.cfg.Recheck, interval)
+	}
+	return min(max(interval/4, 5*time.Second), interval)
+}
+
+func jitter(max time.Duration) time.Duration {
+	if max <= 0 {
+		return 0
+	}
+	return time.Duration(rand.Int64N(int64(max)))
+}
+
+// runOnce waits for a slot and runs the check. A stop while waiting skips the
+// run; a stop while running lets it finish within the grace period.
+func (m *Monitor) runOnce(ctx context.Context, c check) (results.Run, bool) {
+	slot := m.slots[c.sc.Kind]
+	select {
+	case slot <- struct{}{}:
+	case <-ctx.Done():
+		return results.Run{}, false
+	}
+	defer func() { <-slot }()
+	// The run outlives a stop by at most the grace period.
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(m.cfg.StopGrace, cancel)
+		context.AfterFunc(rctx, func() { t.Stop() })
+	})
+	defer stop()
+	run := m.runner.Run(rctx, c.sc, c.target)
+	m.record(rctx, run)
+	return run, true
+}
+
+// record keeps a run: metrics, state, history (held in memory while the
+// history cannot be written), SLA gauges.
+func (m *Monitor) record(ctx context.Context, run results.Run) {
+	m.metrics.observe(run)
+	m.mu.Lock()
+	k := checkKey{run.Scenario, run.Env}
+	st := m.state[k]
+	st.last, st.ran = run, true
+	m.state[k] = st
+	m.pending = append(m.pending, store.RecordOf(run))
+	if over := len(m.pending) - m.cfg.MaxPending; over > 0 {
+		m.log.Error("history unwritable too long: dropping the oldest held runs", "dropped", over)
+		m.pending = m.pending[over:]
+	}
+	m.mu.Unlock()
+	log := m.log.With("scenario", run.Scenario, "env", run.Env)
+	log.Info("run", "status", run.Status, "reason", run.Reason, "took", run.Duration.Round(time.Millisecond), "flaky", run.Flaky)
+	m.flush(ctx)
+	m.updateSLA(ctx, run.Scenario, run.Env)
+}
+
+// flush writes held runs to the history, oldest first, stopping at the first
+// failure so that order is kept and nothing is lost.
+func (m *Monitor) flush(ctx context.Context) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for len(m.pending) > 0 {
+		if err := m.history.Add(ctx, m.pending[0]); err != nil {
+			m.log.Error("history: holding runs until it can be written", "held", len(m.pending), "err", err)
+			return
+		}
+		m.pending = m.pending[1:]
+	}
+}
+
+// updateSLA sets the availability gauges of one check from the history.
+func (m *Monitor) updateSLA(ctx context.Context, scenario, env string) {
+	now := time.Now()
+	for _, w := range Windows {
+		c, err := m.history.Count(ctx, store.Query{Scenario: scenario, Env: env, Since: now.Add(-time.Duration(w.Secs) * time.Second)})
+		if err != nil {
+			m.log.Error("SLA from history", "err", err)
+			return
+		}
+		m.metrics.sla.WithLabelValues(scenario, env, w.Name).Set(c.Availability())
+	}
+	if a := m.cfg.Suite.SLOs.Availability; a != nil {
+		c, err := m.history.Count(ctx, store.Query{Scenario: scenario, Env: env, Since: now.Add(-a.Window.Std())})
+		if err != nil {
+			return
+		}
+		m.metrics.budget.WithLabelValues(scenario, env).Set(BudgetRemaining(c.Availability(), float64(a.Target)))
+	}
+}
+
+// BudgetRemaining is the share of the error budget left: 1 untouched, 0 spent,
+// negative overspent.
+func BudgetRemaining(availability, target float64) float64 {
+	if target >= 1 {
+		return 0
+	}
+	return 1 - (1-availability)/(1-target)
+}

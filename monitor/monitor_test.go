@@ -1,0 +1,220 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/probe-dev/probe/demoapp"
+	"github.com/probe-dev/probe/demoapp/demotest"
+	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/scenarios"
+	"github.com/probe-dev/probe/store"
+	"github.com/probe-dev/probe/suite"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func loadSuite(t *testing.T, url, scenarios string) *suite.Suite {
+	t.Helper()
+	s, err := suite.LoadBytes("suite.yaml", []byte(`
+name: shop
+environments:
+  dev: {base_url: "`+url+`"}
+slos:
+  availability: {target: 90%, window: 1h}
+scenarios:
+`+scenarios), suite.WithLookupEnv(func(string) (string, bool) { return "", false }))
+	require.NoError(t, err)
+	return s
+}
+
+func openStore(t *testing.T, path string) *store.Store {
+	t.Helper()
+	s, err := store.Open(t.Context(), path)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// runUntil runs m until cond holds, then stops it and waits.
+func runUntil(t *testing.T, m *Monitor, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, nil) }()
+	require.Eventually(t, cond, 60*time.Second, 20*time.Millisecond)
+	cancel()
+	require.NoError(t, <-done)
+}
+
+func count(t *testing.T, h History, q store.Query) store.Counts {
+	t.Helper()
+	c, err := h.Count(context.Background(), q)
+	require.NoError(t, err)
+	return c
+}
+
+// TestProbesTheShop: the demo shop fails a known share of requests; the
+// history, the metrics and the SLA gauges agree with each other and with it.
+func TestProbesTheShop(t *testing.T) {
+	_, url := demotest.Start(t, demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.health": {ErrorRate: 0.3}}})
+	s := loadSuite(t, url, `
+  - {name: health, kind: http, schedule: {interval: 50ms, jitter: 10ms}, request: {url: /api/health}, expect: {status: 200}}
+  - {name: home, kind: http, schedule: {interval: 200ms, jitter: 10ms}, request: {url: /}}
+`)
+	hist := openStore(t, filepath.Join(t.TempDir(), "h.db"))
+	m, err := New(Config{Suite: s, Recheck: 50 * time.Millisecond}, scenarios.NewRunner(nil), hist, nil)
+	require.NoError(t, err)
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+
+	res, err := http.Get(srv.URL + "/readyz")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, 503, res.StatusCode, "not ready before probing")
+
+	const n = 200
+	runUntil(t, m, func() bool { c := count(t, hist, store.Query{Scenario: "health"}); return c.Pass+c.Fail >= n })
+
+	c := count(t, hist, store.Query{Scenario: "health", Env: "dev"})
+	total := float64(c.Pass + c.Fail + c.Timeout)
+	sd := math.Sqrt(0.3 * 0.7 / total)
+	assert.InDelta(t, 0.7, c.Availability(), 5*sd, "the injected failure share, within 5σ")
+
+	reg := m.Registry()
+	assert.Equal(t, float64(c.Pass), testutil.ToFloat64(m.metrics.runs.WithLabelValues("health", "dev", "pass")))
+	assert.Equal(t, float64(c.Fail), testutil.ToFloat64(m.metrics.runs.WithLabelValues("health", "dev", "fail")))
+	assert.InDelta(t, c.Availability(), testutil.ToFloat64(m.metrics.sla.WithLabelValues("health", "dev", "1h")), 1e-9)
+	assert.InDelta(t, BudgetRemaining(c.Availability(), 0.9), testutil.ToFloat64(m.metrics.budget.WithLabelValues("health", "dev")), 1e-9)
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.metrics.info.WithLabelValues("home", "dev", "http")))
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.metrics.success.WithLabelValues("home", "dev")))
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	var names []string
+	for _, f := range families {
+		names = append(names, f.GetName())
+	}
+	for _, want := range []string{"probe_success", "probe_duration_seconds", "probe_http_duration_seconds", "probe_http_status_code",
+		"probe_runs_total", "probe_step_duration_seconds", "probe_sla_availability_ratio", "probe_slo_error_budget_remaining_ratio", "probe_check_info"} {
+		assert.Contains(t, names, want)
+	}
+
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/": "<strong>health</strong> on <strong>dev</strong>",
+		"/metrics": `probe_runs_total{env="dev",scenario="health",status="pass"}`} {
+		res, err := http.Get(srv.URL + path)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		assert.Equal(t, 200, res.StatusCode, path)
+		assert.Contains(t, string(body), want, path)
+	}
+}
+
+// scripted is a runner that answers from a script, for the monitor's own
+// bookkeeping; the real runner is tested in package scenarios.
+type scripted struct {
+	mu     sync.Mutex
+	script []results.Status
+	n      int
+}
+
+func (s *scripted) Run(_ context.Context, sc *suite.Scenario, t scenarios.Target) results.Run {
+	s.mu.Lock()
+	st := s.script[s.n%len(s.script)]
+	s.n++
+	s.mu.Unlock()
+	return results.Run{Scenario: sc.Name, Env: t.Env, Kind: sc.Kind, Start: time.Now(), Status: st,
+		Attempts: []results.Attempt{{Status: st, Steps: []results.Step{{Name: "GET /", Status: st}}}}}
+}
+
+func TestInfraErrorsDoNotDentTheSLA(t *testing.T) {
+	hist := openStore(t, filepath.Join(t.TempDir(), "h.db"))
+	s := loadSuite(t, "http://127.0.0.1:1", "  - {name: c, kind: http, schedule: {interval: 10ms, jitter: 1ms}, request: {url: /}}\n")
+	r := &scripted{script: []results.Status{results.Pass, results.InfraError, results.InfraError, results.Pass, results.Fail}}
+	m, err := New(Config{Suite: s, Recheck: 10 * time.Millisecond}, r, hist, nil)
+	require.NoError(t, err)
+	runUntil(t, m, func() bool { return count(t, hist, store.Query{}).Pass >= 20 })
+	c := count(t, hist, store.Query{})
+	assert.Positive(t, c.InfraError)
+	assert.InDelta(t, float64(c.Pass)/float64(c.Pass+c.Fail), c.Availability(), 1e-12)
+	assert.InDelta(t, c.Availability(), testutil.ToFloat64(m.metrics.sla.WithLabelValues("c", "dev", "24h")), 1e-9)
+}
+
+// flaky fails its first writes, as a locked or full disk would.
+type flaky struct {
+	*store.Store
+	fail atomic.Int32
+}
+
+func (f *flaky) Add(ctx context.Context, r store.Record) error {
+	if f.fail.Add(-1) >= 0 {
+		return errors.New("database is locked")
+	}
+	return f.Store.Add(ctx, r)
+}
+
+func TestHistoryHeldWhileUnwritable(t *testing.T) {
+	hist := &flaky{Store: openStore(t, filepath.Join(t.TempDir(), "h.db"))}
+	hist.fail.Store(5)
+	s := loadSuite(t, "http://127.0.0.1:1", "  - {name: c, kind: http, schedule: {interval: 10ms, jitter: 1ms}, request: {url: /}}\n")
+	r := &scripted{script: []results.Status{results.Pass}}
+	m, err := New(Config{Suite: s}, r, hist, nil)
+	require.NoError(t, err)
+	runUntil(t, m, func() bool { return count(t, hist, store.Query{}).Pass >= 10 })
+	r.mu.Lock()
+	ran := r.n
+	r.mu.Unlock()
+	assert.Equal(t, int64(ran), count(t, hist, store.Query{}).Pass, "every run was written in the end; none lost")
+}
+
+func TestRestartKeepsHistory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	s := loadSuite(t, "http://127.0.0.1:1", "  - {name: c, kind: http, schedule: {interval: 10ms, jitter: 1ms}, request: {url: /}}\n")
+	var first store.Counts
+	for round := range 2 {
+		hist, err := store.Open(t.Context(), path)
+		require.NoError(t, err)
+		r := &scripted{script: []results.Status{results.Pass, results.Fail, results.Pass, results.Pass}}
+		m, err := New(Config{Suite: s, Recheck: 10 * time.Millisecond}, r, hist, nil)
+		require.NoError(t, err)
+		runUntil(t, m, func() bool { return count(t, hist, store.Query{}).Pass >= int64(12*(round+1)) })
+		c := count(t, hist, store.Query{})
+		if round == 0 {
+			first = c
+		} else {
+			assert.Greater(t, c.Pass+c.Fail, first.Pass+first.Fail, "the second run adds to the first's history")
+			assert.InDelta(t, c.Availability(), testutil.ToFloat64(m.metrics.sla.WithLabelValues("c", "dev", "1h")), 1e-9,
+				"the SLA after a restart counts the runs before it")
+		}
+		require.NoError(t, hist.Close())
+	}
+}
+
+func TestReload(t *testing.T) {
+	hist := openStore(t, filepath.Join(t.TempDir(), "h.db"))
+	s := loadSuite(t, "http://127.0.0.1:1", "  - {name: a, kind: http, schedule: {interval: 10ms, jitter: 1ms}, request: {url: /}}\n")
+	r := &scripted{script: []results.Status{results.Pass}}
+	m, err := New(Config{Suite: s}, r, hist, nil)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	reload := make(chan *suite.Suite)
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, reload) }()
+	require.Eventually(t, func() bool { return count(t, hist, store.Query{Scenario: "a"}).Pass >= 3 }, 30*time.Second, 10*time.Millisecond)
+	reload <- loadSuite(t, "http://127.0.0.1:1", "  - {name: b, kind: http, schedule: {interval: 10ms, jitter: 1ms}, request: {url: /}}\n")
+	require.Eventually(t, func() bool { return count(t, hist, store.Query{Scenario: "b"}).Pass >= 3 }, 30*time.Second, 10*time.Millisecond)
+	cancel()
+	require.NoError(t, <-done)
+	assert.True(t, strings.Contains(m.cfg.Suite.Scenarios[0].Name, "b"))
+}
