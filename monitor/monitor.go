@@ -42,6 +42,8 @@ type Config struct {
 	StopGrace time.Duration
 	// MaxPending bounds runs held while the history cannot be written.
 	MaxPending int
+	// Notifier hears of each failing episode (Sentry); nil for none.
+	Notifier Notifier
 }
 
 // Monitor probes every scenario on every environment it names, on its
@@ -65,10 +67,11 @@ type checkKey struct{ scenario, env string }
 
 // checkState is the latest of one check, for the status page.
 type checkState struct {
-	kind   string
-	last   results.Run
-	ran    bool
-	target string
+	kind    string
+	last    results.Run
+	ran     bool
+	target  string
+	failing bool // in a failing episode: failed since the last pass
 }
 
 // New returns a monitor; Run starts it.
@@ -249,6 +252,15 @@ func (m *Monitor) record(ctx context.Context, run results.Run) {
 	k := checkKey{run.Scenario, run.Env}
 	st := m.state[k]
 	st.last, st.ran = run, true
+	// One notice per episode: the first failure after a pass. A flaky pass
+	// ends nothing and starts nothing; probe's own trouble neither.
+	newEpisode := false
+	switch run.Status {
+	case results.Fail, results.Timeout:
+		newEpisode, st.failing = !st.failing, true
+	case results.Pass:
+		st.failing = false
+	}
 	m.state[k] = st
 	m.pending = append(m.pending, store.RecordOf(run))
 	if over := len(m.pending) - m.cfg.MaxPending; over > 0 {
@@ -258,6 +270,9 @@ func (m *Monitor) record(ctx context.Context, run results.Run) {
 	m.mu.Unlock()
 	log := m.log.With("scenario", run.Scenario, "env", run.Env)
 	log.Info("run", "status", run.Status, "reason", run.Reason, "took", run.Duration.Round(time.Millisecond), "flaky", run.Flaky)
+	if newEpisode && m.cfg.Notifier != nil {
+		m.cfg.Notifier.Failure(run)
+	}
 	m.flush(ctx)
 	m.updateSLA(ctx, run.Scenario, run.Env)
 }

@@ -35,7 +35,9 @@ func newRun(log *slog.Logger) *cobra.Command {
 		Long: `run is the uptime probe: every scenario on every environment it names, on
 its schedule, with the history in SQLite, Prometheus metrics on /metrics, a
 status page on /, and /healthz and /readyz. SIGHUP reloads the suite; SIGTERM
-lets runs in flight finish and stops.`,
+lets runs in flight finish and stops. With SENTRY_DSN set, each failing
+episode (not each failed run, not flaky passes, not probe's own trouble) is one
+Sentry event with the failing step, trace id and screenshot.`,
 		Example: `  probe run --suite examples/shop --env dev
   probe run --env staging --env prod --base-url staging=http://127.0.0.1:9000`,
 		Args: argsBetween(0, 0),
@@ -75,8 +77,16 @@ lets runs in flight finish and stops.`,
 				defer b.Close()
 				opts = append(opts, scenarios.WithBrowser(b))
 			}
-			m, err := monitor.New(monitor.Config{Suite: s, Envs: envs, BaseURLs: urls, BrowserSlots: browsers, HTTPSlots: https, Recheck: recheck},
-				scenarios.NewRunner(log, opts...), hist, log)
+			cfg := monitor.Config{Suite: s, Envs: envs, BaseURLs: urls, BrowserSlots: browsers, HTTPSlots: https, Recheck: recheck}
+			if dsn := os.Getenv("SENTRY_DSN"); dsn != "" {
+				notifier, err := monitor.NewSentry(dsn, "probe@"+version, 30, log)
+				if err != nil {
+					return badInput(fmt.Errorf("SENTRY_DSN: %w", err))
+				}
+				defer notifier.Close(5 * time.Second)
+				cfg.Notifier = notifier
+			}
+			m, err := monitor.New(cfg, scenarios.NewRunner(log, opts...), hist, log)
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,182 @@
+package monitor
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/scenarios"
+	"github.com/probe-dev/probe/store"
+	"github.com/probe-dev/probe/suite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// envelope is what the local Sentry endpoint decoded from one request.
+type envelope struct {
+	event       map[string]any
+	attachments []string // filenames
+}
+
+// sentryEndpoint receives sentry-go's envelopes over real HTTP.
+type sentryEndpoint struct {
+	mu   sync.Mutex
+	envs []envelope
+}
+
+func (s *sentryEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var body io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		gz, err := gzip.NewReader(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		body = gz
+	}
+	data, err := io.ReadAll(body)
+	if err != nil {
+		http.Error(w, err.Error(), 400)
+		return
+	}
+	// An envelope: a header line, then (item header, payload) pairs.
+	rd := bufio.NewReader(bytes.NewReader(data))
+	if _, err := rd.ReadBytes('\n'); err != nil {
+		http.Error(w, "no envelope header", 400)
+		return
+	}
+	var env envelope
+	for {
+		line, err := rd.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) == 0 && err != nil {
+			break
+		}
+		var item struct {
+			Type     string `json:"type"`
+			Length   int    `json:"length"`
+			Filename string `json:"filename"`
+		}
+		if json.Unmarshal(line, &item) != nil {
+			http.Error(w, "bad item header", 400)
+			return
+		}
+		payload := make([]byte, item.Length)
+		if item.Length > 0 {
+			if _, err := io.ReadFull(rd, payload); err != nil {
+				http.Error(w, "short item", 400)
+				return
+			}
+			_, _ = rd.ReadByte() // the newline after a payload
+		} else {
+			payload, _ = rd.ReadBytes('\n')
+		}
+		switch item.Type {
+		case "event":
+			_ = json.Unmarshal(payload, &env.event)
+		case "attachment":
+			env.attachments = append(env.attachments, item.Filename)
+		}
+	}
+	s.mu.Lock()
+	if env.event != nil {
+		s.envs = append(s.envs, env)
+	}
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *sentryEndpoint) events() []envelope {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]envelope(nil), s.envs...)
+}
+
+// episodes is a runner whose runs fail in two episodes, with a flaky pass and
+// an infra error between them.
+type episodes struct {
+	mu   sync.Mutex
+	n    int
+	shot string
+}
+
+func (e *episodes) Run(_ context.Context, sc *suite.Scenario, t scenarios.Target) results.Run {
+	e.mu.Lock()
+	i := e.n
+	e.n++
+	e.mu.Unlock()
+	script := []results.Status{results.Pass, results.Fail, results.Fail, results.Timeout, results.Pass, results.Pass,
+		results.InfraError, results.Fail, results.Fail, results.Pass}
+	st := results.Pass
+	if i < len(script) {
+		st = script[i]
+	}
+	run := results.Run{Scenario: sc.Name, Env: t.Env, Kind: "browser", Start: time.Now(), Status: st, Reason: "text of #thanks is \"Oops\"",
+		Attempts: []results.Attempt{{Status: st, TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", Artifacts: []string{e.shot},
+			Steps: []results.Step{{Name: "navigate /", Status: results.Pass}, {Name: "assert_text #thanks", Status: st}}}}}
+	if i == 5 { // a pass after a failed attempt
+		run.Flaky = true
+		run.Attempts = append([]results.Attempt{{Status: results.Fail}}, run.Attempts...)
+	}
+	return run
+}
+
+func TestSentryOneEventPerEpisode(t *testing.T) {
+	ep := &sentryEndpoint{}
+	srv := httptest.NewServer(ep)
+	defer srv.Close()
+	dsn := strings.Replace(srv.URL, "http://", "http://publickey@", 1) + "/42"
+	notifier, err := NewSentry(dsn, "probe-test", 0, nil)
+	require.NoError(t, err)
+
+	shot := filepath.Join(t.TempDir(), "failure.png")
+	require.NoError(t, os.WriteFile(shot, []byte("\x89PNG\r\n\x1a\nfake"), 0o600))
+	hist := openStore(t, filepath.Join(t.TempDir(), "h.db"))
+	s := loadSuite(t, "http://127.0.0.1:1", "  - {name: checkout, kind: http, schedule: {interval: 10ms, jitter: 1ms}, request: {url: /}}\n")
+	r := &episodes{shot: shot}
+	m, err := New(Config{Suite: s, Recheck: 10 * time.Millisecond, Notifier: notifier}, r, hist, nil)
+	require.NoError(t, err)
+	runUntil(t, m, func() bool { return count(t, hist, store.Query{}).Pass >= 6 })
+	notifier.Close(5 * time.Second)
+
+	events := ep.events()
+	require.Len(t, events, 2, "two failing episodes, no event for the flaky pass or the infra error")
+	for _, e := range events {
+		assert.Equal(t, []any{"probe", "checkout", "dev", "assert_text #thanks"}, e.event["fingerprint"])
+		assert.Equal(t, "dev", e.event["environment"])
+		tags, _ := e.event["tags"].(map[string]any)
+		assert.Equal(t, "assert_text #thanks", tags["step"])
+		contexts, _ := e.event["contexts"].(map[string]any)
+		probe, _ := contexts["probe"].(map[string]any)
+		assert.Equal(t, "4bf92f3577b34da6a3ce929d0e0e4736", probe["trace_id"])
+		crumbs, _ := e.event["breadcrumbs"].([]any)
+		assert.Len(t, crumbs, 2, "the steps as breadcrumbs")
+		assert.Equal(t, []string{"failure.png"}, e.attachments)
+		assert.Contains(t, e.event["message"], "checkout on dev failed at assert_text #thanks")
+	}
+}
+
+func TestSentryRateLimit(t *testing.T) {
+	s, err := NewSentry("", "", 3, nil) // no DSN: the client sends nothing
+	require.NoError(t, err)
+	now := time.Now()
+	var allowed int
+	for range 10 {
+		if s.allow(now) {
+			allowed++
+		}
+	}
+	assert.Equal(t, 3, allowed)
+	assert.True(t, s.allow(now.Add(time.Minute+time.Second)), "the window moves on")
+}
