@@ -216,6 +216,9 @@ func TestCapacityThroughput(t *testing.T) {
 	}
 	require.Equal(t, 600, ok, "every request is served, late")
 	got := float64(ok) / last.Sub(first).Seconds()
-	assert.InEpsilon(t, capacity, got, 0.15, "delivered %.0f req/s, capacity %.0f", got, capacity)
+	// Never above the capacity (unlimited, it would deliver the 300/s sent);
+	// on a shared, race-instrumented machine somewhat below it.
+	assert.LessOrEqual(t, got, capacity*1.05, "delivered %.0f req/s, capacity %.0f", got, capacity)
+	assert.GreaterOrEqual(t, got, capacity*0.7, "delivered %.0f req/s, capacity %.0f", got, capacity)
 	assert.Equal(t, int64(k), shop.Stats()["api.health"].MaxInService)
 }

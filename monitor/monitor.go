@@ -44,6 +44,9 @@ type Config struct {
 	MaxPending int
 	// Notifier hears of each failing episode (Sentry); nil for none.
 	Notifier Notifier
+	// ArtifactDir is where the runner keeps screenshots; the status page
+	// serves files from it, and only from it, under /artifacts/.
+	ArtifactDir string
 }
 
 // Monitor probes every scenario on every environment it names, on its

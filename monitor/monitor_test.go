@@ -218,3 +218,54 @@ func TestReload(t *testing.T) {
 	require.NoError(t, <-done)
 	assert.True(t, strings.Contains(m.cfg.Suite.Scenarios[0].Name, "b"))
 }
+
+// slow is a runner whose runs take a while and end early, as timeouts, when
+// their context is cancelled.
+type slow struct {
+	took    time.Duration
+	started chan struct{}
+}
+
+func (s *slow) Run(ctx context.Context, sc *suite.Scenario, t scenarios.Target) results.Run {
+	select {
+	case s.started <- struct{}{}:
+	default:
+	}
+	st := results.Pass
+	select {
+	case <-time.After(s.took):
+	case <-ctx.Done():
+		st = results.Timeout
+	}
+	return results.Run{Scenario: sc.Name, Env: t.Env, Start: time.Now(), Status: st}
+}
+
+func TestStopLetsRunsFinish(t *testing.T) {
+	tests := []struct {
+		name  string
+		grace time.Duration
+		want  results.Status
+	}{
+		{"finishes within the grace", 5 * time.Second, results.Pass},
+		{"cut at the deadline", 50 * time.Millisecond, results.Timeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hist := openStore(t, filepath.Join(t.TempDir(), "h.db"))
+			s := loadSuite(t, "http://127.0.0.1:1", "  - {name: c, kind: http, schedule: {interval: 1h, jitter: 1ms}, request: {url: /}}\n")
+			r := &slow{took: 500 * time.Millisecond, started: make(chan struct{}, 1)}
+			m, err := New(Config{Suite: s, StopGrace: tt.grace}, r, hist, nil)
+			require.NoError(t, err)
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error, 1)
+			go func() { done <- m.Run(ctx, nil) }()
+			<-r.started
+			cancel() // stop while the run is in flight
+			require.NoError(t, <-done)
+			recs, err := hist.Runs(t.Context(), store.Query{})
+			require.NoError(t, err)
+			require.Len(t, recs, 1, "the run in flight was written before Run returned")
+			assert.Equal(t, tt.want, recs[0].Status)
+		})
+	}
+}

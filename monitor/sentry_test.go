@@ -180,3 +180,32 @@ func TestSentryRateLimit(t *testing.T) {
 	assert.Equal(t, 3, allowed)
 	assert.True(t, s.allow(now.Add(time.Minute+time.Second)), "the window moves on")
 }
+
+// TestStatusPageLinksScreenshots: a failure's screenshot is linked from the
+// status page and served from the artifact folder, and nothing outside it is.
+func TestStatusPageLinksScreenshots(t *testing.T) {
+	dir := t.TempDir()
+	shot := filepath.Join(dir, "checkout-dev", "20261122T060000.000", "failure.png")
+	require.NoError(t, os.MkdirAll(filepath.Dir(shot), 0o755))
+	require.NoError(t, os.WriteFile(shot, []byte("\x89PNG\r\n\x1a\nfake"), 0o600))
+	hist := openStore(t, filepath.Join(t.TempDir(), "h.db"))
+	s := loadSuite(t, "http://127.0.0.1:1", "  - {name: checkout, kind: http, schedule: {interval: 10ms, jitter: 1ms}, request: {url: /}}\n")
+	m, err := New(Config{Suite: s, Recheck: 10 * time.Millisecond, ArtifactDir: dir}, &episodes{shot: shot}, hist, nil)
+	require.NoError(t, err)
+	runUntil(t, m, func() bool { return count(t, hist, store.Query{}).Fail >= 2 })
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/")
+	require.NoError(t, err)
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Contains(t, string(page), `<a href="/artifacts/checkout-dev/20261122T060000.000/failure.png">screenshot</a>`)
+	res, err = http.Get(srv.URL + "/artifacts/checkout-dev/20261122T060000.000/failure.png")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, 200, res.StatusCode)
+	res, err = http.Get(srv.URL + "/artifacts/../h.db")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.NotEqual(t, 200, res.StatusCode)
+}

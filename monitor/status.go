@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +32,9 @@ func (m *Monitor) Handler() http.Handler {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.HandleFunc("GET /{$}", m.statusPage)
+	if m.cfg.ArtifactDir != "" {
+		mux.Handle("GET /artifacts/", http.StripPrefix("/artifacts/", http.FileServer(http.Dir(m.cfg.ArtifactDir))))
+	}
 	return mux
 }
 
@@ -47,7 +51,13 @@ type statusRow struct {
 	Last                        string
 	Day, Month                  []bar
 	DayRatio, MonthRatio        string
-	Failures                    []store.Record
+	Failures                    []failure
+}
+
+// failure is one recent failure on the status page.
+type failure struct {
+	store.Record
+	Screenshot string // URL under /artifacts/, or ""
 }
 
 func (m *Monitor) statusPage(w http.ResponseWriter, r *http.Request) {
@@ -75,7 +85,7 @@ func (m *Monitor) statusPage(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			for _, f := range fails {
 				if f.Status == results.Fail || f.Status == results.Timeout {
-					row.Failures = append(row.Failures, f)
+					row.Failures = append(row.Failures, failure{Record: f, Screenshot: m.artifactURL(f.Artifacts)})
 					if len(row.Failures) == 5 {
 						break
 					}
@@ -145,7 +155,26 @@ main{padding:12px 24px;max-width:1100px}
 <div class="bars">{{range .Day}}<span class="{{.Class}}" title="{{.Title}}"></span>{{end}}</div>
 <div class="muted">last 30 days: {{.MonthRatio}}</div>
 <div class="bars">{{range .Month}}<span class="{{.Class}}" title="{{.Title}}"></span>{{end}}</div>
-{{if .Failures}}<div class="muted">last failures:</div><ul>{{range .Failures}}<li>{{.Start.Format "2006-01-02 15:04:05"}} {{if .FailingStep}}at <code>{{.FailingStep}}</code>{{end}}: {{.Reason}}</li>{{end}}</ul>{{end}}
+{{if .Failures}}<div class="muted">last failures:</div><ul>{{range .Failures}}<li>{{.Start.Format "2006-01-02 15:04:05"}} {{if .FailingStep}}at <code>{{.FailingStep}}</code>{{end}}: {{.Reason}}{{if .Screenshot}} <a href="{{.Screenshot}}">screenshot</a>{{end}}</li>{{end}}</ul>{{end}}
 </div>{{else}}<p>No checks yet.</p>{{end}}
 </main></body></html>
 `))
+
+// artifactURL is the status page's link to a run's failure screenshot, when
+// it lies inside the artifact folder.
+func (m *Monitor) artifactURL(paths []string) string {
+	if m.cfg.ArtifactDir == "" {
+		return ""
+	}
+	for _, p := range paths {
+		if filepath.Base(p) != "failure.png" {
+			continue
+		}
+		rel, err := filepath.Rel(m.cfg.ArtifactDir, p)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			continue
+		}
+		return "/artifacts/" + filepath.ToSlash(rel)
+	}
+	return ""
+}

@@ -68,3 +68,21 @@ func TestCorruptFile(t *testing.T) {
 	assert.Contains(t, err.Error(), "history "+path)
 	assert.Contains(t, err.Error(), "move the file away to start a new history")
 }
+
+// TestLazyWaitsForAGoodFile: a corrupt file fails every call, clearly, until
+// it is moved away; then the history opens and takes runs again.
+func TestLazyWaitsForAGoodFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	require.NoError(t, os.WriteFile(path, []byte("this is not a database, not at all, just text that goes on"), 0o600))
+	l := &Lazy{Path: path}
+	defer l.Close()
+	rec := RecordOf(run("c", results.Pass, time.Now()))
+	err := l.Add(t.Context(), rec)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "move the file away")
+	require.NoError(t, os.Rename(path, path+".bad"))
+	require.NoError(t, l.Add(t.Context(), rec))
+	c, err := l.Count(t.Context(), Query{})
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), c.Pass)
+}

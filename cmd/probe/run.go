@@ -60,16 +60,19 @@ Sentry event with the failing step, trace id and screenshot.`,
 					return badInput(fmt.Errorf("environment %q is not in the suite; it has %v", e, s.EnvNames()))
 				}
 			}
-			hist, err := store.Open(ctx, history)
-			if err != nil {
-				return badInput(err)
-			}
-			defer hist.Close()
-			if retention > 0 {
-				if n, err := hist.Prune(ctx, time.Now().Add(-retention)); err == nil && n > 0 {
-					log.Info("history pruned", "runs", n, "older than", retention)
+			if h, err := store.Open(ctx, history); err != nil {
+				// Probing goes on; runs are held until the history can be written.
+				log.Error("history unusable: probing anyway, holding runs in memory until it opens", "err", err)
+			} else {
+				if retention > 0 {
+					if n, err := h.Prune(ctx, time.Now().Add(-retention)); err == nil && n > 0 {
+						log.Info("history pruned", "runs", n, "older than", retention)
+					}
 				}
+				h.Close()
 			}
+			hist := &store.Lazy{Path: history, Retry: 30 * time.Second}
+			defer hist.Close()
 			opts := []scenarios.Option{scenarios.WithRedactor(s.Redactor), scenarios.WithArtifacts(artifacts)}
 			if b, err := scenarios.NewBrowser(browserPath, log); err != nil {
 				log.Warn("browser flows will end as infra_error", "err", err)
@@ -77,7 +80,7 @@ Sentry event with the failing step, trace id and screenshot.`,
 				defer b.Close()
 				opts = append(opts, scenarios.WithBrowser(b))
 			}
-			cfg := monitor.Config{Suite: s, Envs: envs, BaseURLs: urls, BrowserSlots: browsers, HTTPSlots: https, Recheck: recheck}
+			cfg := monitor.Config{Suite: s, Envs: envs, BaseURLs: urls, BrowserSlots: browsers, HTTPSlots: https, Recheck: recheck, ArtifactDir: artifacts}
 			if dsn := os.Getenv("SENTRY_DSN"); dsn != "" {
 				notifier, err := monitor.NewSentry(dsn, "probe@"+version, 30, log)
 				if err != nil {
