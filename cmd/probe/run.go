@@ -74,11 +74,13 @@ Sentry event with the failing step, trace id and screenshot.`,
 			hist := &store.Lazy{Path: history, Retry: 30 * time.Second}
 			defer hist.Close()
 			opts := []scenarios.Option{scenarios.WithRedactor(s.Redactor), scenarios.WithArtifacts(artifacts)}
-			if b, err := scenarios.NewBrowser(browserPath, log); err != nil {
-				log.Warn("browser flows will end as infra_error", "err", err)
-			} else {
-				defer b.Close()
-				opts = append(opts, scenarios.WithBrowser(b))
+			if slices.ContainsFunc(s.Scenarios, func(sc *suite.Scenario) bool { return sc.Kind == suite.KindBrowser }) {
+				if b, err := scenarios.NewBrowser(browserPath, log); err != nil {
+					log.Warn("browser flows will end as infra_error", "err", err)
+				} else {
+					defer b.Close()
+					opts = append(opts, scenarios.WithBrowser(b))
+				}
 			}
 			cfg := monitor.Config{Suite: s, Envs: envs, BaseURLs: urls, BrowserSlots: browsers, HTTPSlots: https, Recheck: recheck, ArtifactDir: artifacts}
 			if dsn := os.Getenv("SENTRY_DSN"); dsn != "" {
