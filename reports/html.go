@@ -158,13 +158,16 @@ func percentilePlot(s *results.Summary) template.HTML {
 func num(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"short": short,
-	"ms":    func(d time.Duration) string { return fmtMs(float64(d) / float64(time.Millisecond)) },
-	"pct":   func(e results.Endpoint) string { return fmt.Sprintf("%.2f%%", e.ErrorRate()*100) },
-	"q":     func(h *results.Histogram, q float64) string { return short(h.Quantile(q)) },
-	"rate":  func(s *results.Summary) string { return fmt.Sprintf("%.1f/s", s.AchievedRate()) },
-	"cls":   func(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) },
-	"lower": strings.ToLower,
+	"short":    short,
+	"ms":       func(d time.Duration) string { return fmtMs(float64(d) / float64(time.Millisecond)) },
+	"pct":      func(e results.Endpoint) string { return fmt.Sprintf("%.2f%%", e.ErrorRate()*100) },
+	"q":        func(h *results.Histogram, q float64) string { return short(h.Quantile(q)) },
+	"rate":     func(s *results.Summary) string { return fmt.Sprintf("%.1f/s", s.AchievedRate()) },
+	"cls":      func(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) },
+	"lower":    strings.ToLower,
+	"ratio":    ratio,
+	"interval": interval,
+	"pval":     pval,
 }).Parse(pageHTML))
 
 const pageHTML = `<!doctype html>
@@ -223,6 +226,13 @@ code{font-size:12px}
 {{end}}
 {{if .Screenshot}}<h3>Screenshot at the failure</h3><img class="shot" alt="page at the failure" src="{{.Screenshot}}">{{end}}
 {{end}}{{end}}
+</section>{{end}}
+{{range .Gates}}<section class="gate">
+<h2>Gate {{.LoadTest}} on {{.Env}}: <span class="s-{{if eq .Verdict "pass"}}pass{{else}}fail{{end}}">{{.Verdict}}</span></h2>
+<p>{{.Mode}}, {{.Pairs}} block pairs.{{range .Notes}} {{.}}.{{end}}</p>
+<table><tr><th>endpoint</th><th>metric</th><th class="n">baseline</th><th class="n">candidate</th><th class="n">ratio</th><th class="n">95% CI</th><th class="n">p (Holm)</th><th class="n">n</th><th>verdict</th><th>reason</th></tr>
+{{range .Findings}}<tr><td>{{.Endpoint}}</td><td>{{.Metric}}</td><td class="n">{{.Baseline}}</td><td class="n">{{.Candidate}}</td><td class="n">{{ratio .Ratio}}</td><td class="n">{{interval .}}</td><td class="n">{{pval .}}</td><td class="n">{{.NBase}}/{{.NCand}}</td><td class="s-{{if eq .Verdict "pass"}}pass{{else}}fail{{end}}">{{.Verdict}}</td><td>{{.Reason}}</td></tr>
+{{end}}</table>
 </section>{{end}}
 {{range .Loads}}<section class="load">
 <h2>Load test {{.LoadTest}} on {{.Env}}{{if .Shard}} (shard {{.Shard}}){{end}}</h2>

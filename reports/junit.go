@@ -94,6 +94,22 @@ func JUnit(w io.Writer, r *Report) error {
 		total += sum.Duration
 		all.add(s)
 	}
+	for _, g := range r.Gates {
+		s := junitSuite{Name: fmt.Sprintf("gate %s on %s", g.LoadTest, g.Env), Time: "0.000", Timestamp: stamp(time.Time{})}
+		class := "probe.gate." + g.LoadTest + "." + g.Env
+		for _, f := range g.Findings {
+			c := junitCase{Name: f.Endpoint + " " + f.Metric, Classname: class, Time: "0.000",
+				SystemOut: fmt.Sprintf("baseline %s, candidate %s, ratio %s, CI %s, p %s, n %d/%d", f.Baseline, f.Candidate, ratio(f.Ratio), interval(f), pval(f), f.NBase, f.NCand)}
+			switch f.Verdict {
+			case results.GateFail:
+				c.Failure = &junitProblem{Message: f.Reason, Type: "gate", Text: f.Reason}
+			case results.GateInconclusive, results.GateInsufficient:
+				c.Error = &junitProblem{Message: f.Verdict + ": " + f.Reason, Type: f.Verdict, Text: f.Reason}
+			}
+			s.add(c)
+		}
+		all.add(s)
+	}
 	all.Time = seconds(total)
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return fmt.Errorf("write JUnit: %w", err)

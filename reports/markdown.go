@@ -35,6 +35,9 @@ func Markdown(w io.Writer, r *Report) error {
 		}
 		b.WriteString("\n")
 	}
+	for _, g := range r.Gates {
+		gateMarkdown(&b, g)
+	}
 	for _, s := range r.Summaries {
 		fmt.Fprintf(&b, "### Load test %s on %s\n\n%s: sent %d of %d planned requests at %.1f/s, %d late.\n\n",
 			mdEsc(s.LoadTest), mdEsc(s.Env), mdEsc(s.Stop), s.Sent, s.Planned, s.AchievedRate(), s.Late)

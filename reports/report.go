@@ -20,6 +20,7 @@ type Report struct {
 	Generated time.Time
 	Runs      []results.Run
 	Summaries []*results.Summary
+	Gates     []*results.Gate
 }
 
 // Formats this package writes.
@@ -34,6 +35,11 @@ func (r *Report) Passed() bool {
 	}
 	for _, s := range r.Summaries {
 		if s.Failed() {
+			return false
+		}
+	}
+	for _, g := range r.Gates {
+		if g.Verdict != results.GatePass {
 			return false
 		}
 	}
@@ -55,7 +61,26 @@ func (r *Report) Verdict() string {
 			}
 		}
 	}
+	for _, g := range r.Gates {
+		if g.Verdict == results.GatePass {
+			continue
+		}
+		var named []string
+		for _, f := range g.Findings {
+			if f.Verdict == results.GateFail {
+				named = append(named, f.Endpoint+" "+f.Metric)
+			}
+		}
+		line := fmt.Sprintf("gate %s on %s: %s", g.LoadTest, g.Env, g.Verdict)
+		if len(named) > 0 {
+			line += " (" + strings.Join(named, ", ") + ")"
+		}
+		failed = append(failed, line)
+	}
 	if len(failed) == 0 {
+		if len(r.Gates) > 0 {
+			return fmt.Sprintf("PASS: %d runs, %d load tests and %d gates, all passed", len(r.Runs), len(r.Summaries), len(r.Gates))
+		}
 		return fmt.Sprintf("PASS: %d runs and %d load tests, all passed", len(r.Runs), len(r.Summaries))
 	}
 	return "FAIL: " + strings.Join(failed, "; ")
@@ -98,6 +123,14 @@ func Text(w io.Writer, r *Report) error {
 			return err
 		}
 	}
+	for _, g := range r.Gates {
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+		if err := GateText(w, g, false); err != nil {
+			return err
+		}
+	}
 	_, err := fmt.Fprintf(w, "\n%s\n", r.Verdict())
 	return err
 }
@@ -112,11 +145,12 @@ type bundle struct {
 	Passed    bool               `json:"passed"`
 	Runs      []results.Run      `json:"runs"`
 	Summaries []*results.Summary `json:"summaries"`
+	Gates     []*results.Gate    `json:"gates,omitempty"`
 }
 
 // JSON writes the results themselves, versioned, in one bundle.
 func JSON(w io.Writer, r *Report) error {
-	b := bundle{Schema: ReportSchema, Title: r.Title, Generated: r.Generated, Passed: r.Passed(), Runs: r.Runs, Summaries: r.Summaries}
+	b := bundle{Schema: ReportSchema, Title: r.Title, Generated: r.Generated, Passed: r.Passed(), Runs: r.Runs, Summaries: r.Summaries, Gates: r.Gates}
 	if b.Runs == nil {
 		b.Runs = []results.Run{}
 	}
@@ -164,6 +198,7 @@ func Read(name string, data []byte, r *Report) error {
 		}
 		r.Runs = append(r.Runs, b.Runs...)
 		r.Summaries = append(r.Summaries, b.Summaries...)
+		r.Gates = append(r.Gates, b.Gates...)
 	case head.Scenario != "":
 		run, err := results.ReadRun(bytes.NewReader(data))
 		if err != nil {

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/probe-dev/probe/gate"
+	"github.com/probe-dev/probe/loadtests"
+	"github.com/probe-dev/probe/reports"
+	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/suite"
+	"github.com/spf13/cobra"
+)
+
+type gateFlags struct {
+	suitePath, env, baselineURL, candidateURL, baseline, candidate, outDir, report string
+	pairs                                                                           int
+	block, warmup                                                                   time.Duration
+	autoExtend                                                                      bool
+}
+
+func newGate(log *slog.Logger) *cobra.Command {
+	var f gateFlags
+	cmd := &cobra.Command{
+		Use:   "gate [LOADTEST]",
+		Short: "Compare a candidate build with its baseline and fail on a real regression",
+		Long: `gate compares a candidate with its baseline, per endpoint: p95 latency (and
+p99 with enough requests), error rate, new error kinds and throughput, with
+Holm's correction across endpoints and a minimum effect (+5% p95 and +2 ms), so
+noise does not fail a build.
+
+Side by side (the strong way): gate LOADTEST --baseline-url URL --candidate-url
+URL runs the load test against both builds in short interleaved blocks, in a
+random order per pair, after a discarded warm-up, and compares block with
+block. Against saved summaries: gate --baseline base.json --candidate cand.json
+(from probe load); weaker, and the report says so.
+
+Exit 0 pass, 1 fail (the endpoint and metric are named), 4 inconclusive or too
+little data, 2 bad input, 3 could not run.`,
+		Example: `  probe gate spike --env staging --baseline-url http://127.0.0.1:8081 --candidate-url http://127.0.0.1:8082
+  probe gate --baseline .probe/load/spike-prod.json --candidate .probe/load/spike-staging.json --report md`,
+		Args: argsBetween(0, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			formats, err := reportFormats(f.report)
+			if err != nil {
+				return err
+			}
+			var pairs []gate.Pair
+			switch {
+			case f.baseline != "" || f.candidate != "":
+				if f.baseline == "" || f.candidate == "" || len(args) > 0 {
+					return usageError{fmt.Errorf("saved summaries: give --baseline and --candidate, and no LOADTEST")}
+				}
+				b, err := readSummary(f.baseline)
+				if err != nil {
+					return err
+				}
+				c, err := readSummary(f.candidate)
+				if err != nil {
+					return err
+				}
+				pairs = []gate.Pair{{Baseline: b, Candidate: c}}
+			case len(args) == 1 && f.baselineURL != "" && f.candidateURL != "":
+				pairs, err = sideBySide(cmd, log, args[0], f)
+				if err != nil {
+					return err
+				}
+			default:
+				return usageError{fmt.Errorf("give LOADTEST --baseline-url URL --candidate-url URL, or --baseline FILE --candidate FILE")}
+			}
+			g := gate.Compare(pairs, gate.Options{})
+			if g.Verdict == results.GateInconclusive && f.autoExtend && len(args) == 1 {
+				fmt.Fprintln(cmd.ErrOrStderr(), "inconclusive: running as many block pairs again (--auto-extend)")
+				more, err := sideBySide(cmd, log, args[0], f)
+				if err != nil {
+					return err
+				}
+				g = gate.Compare(append(pairs, more...), gate.Options{})
+			}
+			return reportGate(cmd, g, formats, f.outDir)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.suitePath, "suite", ".", "suite folder or file")
+	fl.StringVar(&f.env, "env", "", "environment whose headers and variables to use (may be left out when the suite has one)")
+	fl.StringVar(&f.baselineURL, "baseline-url", "", "the baseline build's URL")
+	fl.StringVar(&f.candidateURL, "candidate-url", "", "the candidate build's URL")
+	fl.StringVar(&f.baseline, "baseline", "", "saved summary of the baseline (probe load)")
+	fl.StringVar(&f.candidate, "candidate", "", "saved summary of the candidate (probe load)")
+	fl.IntVar(&f.pairs, "pairs", 10, "block pairs side by side")
+	fl.DurationVar(&f.block, "block", 3*time.Second, "length of one block")
+	fl.DurationVar(&f.warmup, "warmup", time.Second, "warm-up per build, discarded")
+	fl.BoolVar(&f.autoExtend, "auto-extend", false, "when inconclusive, run as many block pairs again once")
+	fl.StringVar(&f.outDir, "out", filepath.Join(".probe", "gate"), "folder for reports")
+	fl.StringVar(&f.report, "report", "", "also write reports under --out: a list of text,html,md,junit,json")
+	return cmd
+}
+
+func readSummary(path string) (*results.Summary, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("read summary: %w", err))
+	}
+	defer fh.Close()
+	s, err := results.ReadSummary(fh)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("%s: %w", path, err))
+	}
+	return s, nil
+}
+
+// sideBySide runs the load test against both builds in interleaved blocks:
+// each pair in a random order (A B or B A), the same profile squeezed into
+// each block, after a warm-up of each that is thrown away.
+func sideBySide(cmd *cobra.Command, log *slog.Logger, name string, f gateFlags) ([]gate.Pair, error) {
+	ctx := cmd.Context()
+	s, err := suite.Load(f.suitePath)
+	if err != nil {
+		return nil, err
+	}
+	lt := s.LoadTest(name)
+	if lt == nil {
+		return nil, badInput(fmt.Errorf("no load test %q in the suite", name))
+	}
+	env, err := pickEnv(s, f.env)
+	if err != nil {
+		return nil, err
+	}
+	if f.pairs < 1 || f.block <= 0 {
+		return nil, usageError{fmt.Errorf("--pairs and --block must be above 0")}
+	}
+	for _, u := range []string{f.baselineURL, f.candidateURL} {
+		if err := loadtests.Preflight(ctx, u); err != nil {
+			return nil, &exitError{code: exitCouldNotRun, err: err}
+		}
+	}
+	e := s.Environments[env]
+	headers := map[string]string{}
+	for k, v := range s.Defaults.Headers {
+		headers[k] = v
+	}
+	for k, v := range e.Headers {
+		headers[k] = v
+	}
+	one := func(url string, d time.Duration) (*results.Summary, error) {
+		o := loadtests.Options{Env: env, BaseURL: url, Headers: headers, Vars: e.Variables, Duration: d, AbortAfter: -1, Log: log,
+			Seed: rand.Uint64()}
+		if e.Protected {
+			o.RateCap = e.MaxRate.PerSecond()
+		}
+		sum, err := loadtests.Run(ctx, lt, o)
+		if err != nil {
+			return nil, err
+		}
+		if ctx.Err() != nil {
+			return nil, &exitError{code: exitCouldNotRun, err: fmt.Errorf("gate interrupted")}
+		}
+		return sum, nil
+	}
+	if f.warmup > 0 {
+		for _, u := range []string{f.baselineURL, f.candidateURL} {
+			if _, err := one(u, f.warmup); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var pairs []gate.Pair
+	for i := range f.pairs {
+		var p gate.Pair
+		first, second := f.baselineURL, f.candidateURL
+		swap := rand.IntN(2) == 1
+		if swap {
+			first, second = second, first
+		}
+		a, err := one(first, f.block)
+		if err != nil {
+			return nil, err
+		}
+		b, err := one(second, f.block)
+		if err != nil {
+			return nil, err
+		}
+		p.Baseline, p.Candidate = a, b
+		if swap {
+			p.Baseline, p.Candidate = b, a
+		}
+		pairs = append(pairs, p)
+		fmt.Fprintf(cmd.ErrOrStderr(), "block pair %d/%d done\n", i+1, f.pairs)
+	}
+	return pairs, nil
+}
+
+func reportGate(cmd *cobra.Command, g *results.Gate, formats []string, outDir string) error {
+	out := cmd.OutOrStdout()
+	if err := reports.GateText(out, g, isTerminal(out)); err != nil {
+		return err
+	}
+	r := &reports.Report{Title: fmt.Sprintf("probe gate %s on %s", g.LoadTest, g.Env), Generated: time.Now(), Gates: []*results.Gate{g}}
+	if err := announceReports(out, outDir, formats, r); err != nil {
+		return err
+	}
+	switch g.Verdict {
+	case results.GateFail:
+		return &exitError{code: exitFail, err: fmt.Errorf("gate failed: %s", r.Verdict())}
+	case results.GateInconclusive, results.GateInsufficient:
+		return &exitError{code: exitInconclusive, err: fmt.Errorf("gate %s: %s", g.Verdict, r.Verdict())}
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/probe-dev/probe/demoapp"
+	"github.com/probe-dev/probe/demoapp/demotest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func gateSuite(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "suite.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`
+environments:
+  dev: {base_url: "http://127.0.0.1:1"}
+loadtests:
+  - name: shop
+    targets:
+      - {name: products, path: /api/products}
+      - {name: product, path: "/api/products/{{randInt 1 20}}"}
+      - {name: health, path: /api/health}
+    profile: [{constant: {rate: 90/s, duration: 1s}}]
+    limits: {max_duration: 10s, max_requests: 1000}
+`), 0o600))
+	return path
+}
+
+func slowRoute(route string, d time.Duration) demoapp.Faults {
+	return demoapp.Faults{Routes: map[string]demoapp.RouteFaults{route: {Latency: demoapp.Duration(d)}}}
+}
+
+// TestGateSideBySide runs the gate against two demo shops: the same build
+// passes; a build with one slowed route fails and names it.
+func TestGateSideBySide(t *testing.T) {
+	suitePath := gateSuite(t)
+	base := slowRoute("api.product", 4*time.Millisecond)
+	tests := []struct {
+		name      string
+		candidate demoapp.Faults
+		code      int
+		stdout    []string
+	}{
+		{"same build passes", base, 0, []string{"gate shop on dev (side-by-side, 6 block pairs): PASS"}},
+		{"slowed route is named", slowRoute("api.product", 12*time.Millisecond), 1,
+			[]string{"gate shop on dev (side-by-side, 6 block pairs): FAIL", "product   latency p95"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, baseURL := demotest.Start(t, base)
+			_, candURL := demotest.Start(t, tt.candidate)
+			out := t.TempDir()
+			code, stdout, stderr := runProbe(t, "gate", "shop", "--suite", suitePath, "--baseline-url", baseURL, "--candidate-url", candURL,
+				"--pairs", "6", "--block", "1s", "--warmup", "300ms", "--out", out, "--report", "md,junit")
+			assert.Equal(t, tt.code, code, "%s\n%s", stdout, stderr)
+			for _, s := range tt.stdout {
+				assert.Contains(t, stdout, s)
+			}
+			assert.FileExists(t, filepath.Join(out, "report.md"))
+			assert.FileExists(t, filepath.Join(out, "report.xml"))
+		})
+	}
+}
+
+func TestGateSavedAndBadInput(t *testing.T) {
+	suitePath := gateSuite(t)
+	dir := t.TempDir()
+	for name, f := range map[string]demoapp.Faults{"base": slowRoute("api.health", 2*time.Millisecond), "cand": slowRoute("api.health", 30*time.Millisecond)} {
+		_, url := demotest.Start(t, f)
+		code, _, stderr := runProbe(t, "load", "shop", "--env", "dev", "--suite", suitePath, "--base-url", url, "--out", filepath.Join(dir, name))
+		require.Equal(t, 0, code, stderr)
+	}
+	base, cand := filepath.Join(dir, "base", "shop-dev.json"), filepath.Join(dir, "cand", "shop-dev.json")
+	code, stdout, _ := runProbe(t, "gate", "--baseline", base, "--candidate", cand)
+	assert.Equal(t, 1, code, stdout)
+	assert.Contains(t, stdout, "(saved, 1 block pairs): FAIL")
+	assert.Contains(t, stdout, "note: two saved runs")
+	assert.Contains(t, stdout, "health    latency p95")
+
+	tests := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"gate"}, 2, "give LOADTEST --baseline-url URL --candidate-url URL, or --baseline FILE --candidate FILE"},
+		{[]string{"gate", "--baseline", base}, 2, "give --baseline and --candidate"},
+		{[]string{"gate", "--baseline", base, "--candidate", filepath.Join(dir, "nope.json")}, 2, "no such file"},
+		{[]string{"gate", "shop", "--suite", suitePath, "--baseline-url", "http://" + freePort(t), "--candidate-url", "http://" + freePort(t)}, 3, "unreachable"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.args), func(t *testing.T) {
+			code, _, stderr := runProbe(t, tt.args...)
+			assert.Equal(t, tt.code, code, stderr)
+			assert.Contains(t, stderr, tt.stderr)
+		})
+	}
+}
