@@ -18,9 +18,9 @@ import (
 
 type gateFlags struct {
 	suitePath, env, baselineURL, candidateURL, baseline, candidate, outDir, report string
-	pairs                                                                           int
-	block, warmup                                                                   time.Duration
-	autoExtend                                                                      bool
+	pairs                                                                          int
+	block, warmup                                                                  time.Duration
+	autoExtend                                                                     bool
 }
 
 func newGate(log *slog.Logger) *cobra.Command {
