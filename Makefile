@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    := ./...
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: setup demo test bench lint fuzz build schema
+.PHONY: setup demo test bench lint fuzz build schema gate-eval
 
 setup:
 	@scripts/setup.sh
@@ -41,3 +41,8 @@ fuzz:
 ## schema: regenerate the committed JSON Schema
 schema:
 	$(GO) run ./cmd/probe schema > examples/schema.json
+
+## gate-eval: how often the gate fails identical builds, and catches and names
+## real regressions, against two demo shops (slow: about 20 gates a scenario)
+gate-eval: setup
+	$(GO) run ./scripts/gateeval

@@ -158,6 +158,8 @@ func latency(pairs []Pair, name string, q float64, metric string, o Options) res
 	}
 	half := tQuantile(0.975, n-1) * se
 	f.Ratio, f.Lower, f.Upper = math.Exp(mean), math.Exp(mean-half), math.Exp(mean+half)
+	// The size of the shift, as the ratio estimates it, in time.
+	delta = time.Duration(float64(base.Quantile(q)) * (f.Ratio - 1))
 	if delta < o.MinDelta {
 		f.Reason = "small"
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/probe-dev/probe/demoapp"
 	"github.com/probe-dev/probe/examples"
+	"github.com/probe-dev/probe/gate"
 	"github.com/probe-dev/probe/loadtests"
 	"github.com/probe-dev/probe/reports"
 	"github.com/probe-dev/probe/results"
@@ -69,11 +70,17 @@ with it.`,
 			if sum != nil {
 				r.Summaries = append(r.Summaries, sum)
 			}
+			g, gateErr := demoGate(cmd, log, srv.URL(), suitePath)
+			if g != nil {
+				r.Gates = append(r.Gates, g)
+			}
+			loadErr = errors.Join(loadErr, gateErr)
 			paths, err := writeReports(outDir, []string{"html", "md", "junit", "json"}, r)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "\n%s\nreports: %s\nHTML report: %s\n", r.Verdict(), strings.Join(paths[1:], ", "), absPath(paths[0]))
+			fmt.Fprintf(out, "\nthe report's verdict (the demo gate fails on purpose): %s\nreports: %s\nHTML report: %s\n",
+				r.Verdict(), strings.Join(paths[1:], ", "), absPath(paths[0]))
 			return errors.Join(checksErr, loadErr)
 		},
 	}
@@ -118,4 +125,40 @@ func absPath(p string) string {
 		return a
 	}
 	return p
+}
+
+// demoGate gates a second demo shop, whose product route is 10 ms slower,
+// against the first: the gate is expected to fail and to name that route.
+func demoGate(cmd *cobra.Command, log *slog.Logger, baseline, suitePath string) (*results.Gate, error) {
+	out := cmd.OutOrStdout()
+	cand := demoapp.New(demoapp.WithLogger(log))
+	if err := cand.SetFaults(demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.product": {Latency: demoapp.Duration(10 * time.Millisecond)}}}); err != nil {
+		return nil, err
+	}
+	srv, err := demoapp.Start(cmd.Context(), cand, "127.0.0.1:0", "")
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	fmt.Fprintf(out, "\ngate: a candidate shop at %s with the product route 10 ms slower, against the demo shop, side by side:\n", srv.URL())
+	pairs, err := sideBySide(cmd, log, "spike", gateFlags{suitePath: suitePath, env: "dev", baselineURL: baseline, candidateURL: srv.URL(),
+		pairs: 6, block: 2 * time.Second, warmup: 500 * time.Millisecond, rateScale: 3})
+	if err != nil {
+		return nil, err
+	}
+	g := gate.Compare(pairs, gate.Options{})
+	if err := reports.GateText(out, g, isTerminal(out)); err != nil {
+		return g, err
+	}
+	named := false
+	for _, f := range g.Findings {
+		if f.Verdict == results.GateFail && f.Endpoint == "product" {
+			named = true
+		}
+	}
+	if g.Verdict != results.GateFail || !named {
+		return g, &exitError{code: exitFail, err: fmt.Errorf("the demo gate should have failed on the product route; it said %s", g.Verdict)}
+	}
+	fmt.Fprintln(out, "as it should: the gate failed and named the slowed route (product).")
+	return g, nil
 }

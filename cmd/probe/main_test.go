@@ -116,6 +116,8 @@ func TestDemo(t *testing.T) {
 	assert.Contains(t, stdout, "place order")
 	assert.Contains(t, stdout, "load test spike on dev: completed")
 	assert.Contains(t, stdout, "throughput > 15/s")
-	assert.Contains(t, stdout, "PASS: 4 runs and 1 load tests, all passed")
+	assert.Contains(t, stdout, "4 runs: 4 pass, 0 fail")
+	assert.Contains(t, stdout, "as it should: the gate failed and named the slowed route (product).")
+	assert.Contains(t, stdout, "FAIL: gate spike on dev: fail (product latency p95)")
 	assert.Regexp(t, `HTML report: /.*/report\.html\n$`, stdout, "it ends with where the HTML report is")
 }
