@@ -2,12 +2,14 @@ package reports
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"html/template"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +37,9 @@ func HTML(w io.Writer, r *Report) error {
 	for _, s := range r.Summaries {
 		view.Loads = append(view.Loads, loadView(s))
 	}
+	for _, d := range r.Drills {
+		view.Drills = append(view.Drills, drillView(d))
+	}
 	var buf bytes.Buffer
 	if err := page.Execute(&buf, view); err != nil {
 		return fmt.Errorf("write HTML report: %w", err)
@@ -52,6 +57,59 @@ type htmlView struct {
 	Generated string
 	Runs      []htmlRun
 	Loads     []htmlLoad
+	Drills    []htmlDrill
+}
+
+type htmlDrill struct {
+	*results.Drill
+	Text  string
+	Plots []template.HTML
+}
+
+// drillView draws rate against latency (knee and SLO marked) and errors,
+// and the USL curve over the measured throughput.
+func drillView(d *results.Drill) htmlDrill {
+	var b strings.Builder
+	_ = DrillText(&b, d) // a strings.Builder does not fail
+	v := htmlDrill{Drill: d, Text: b.String()}
+	steps := append([]results.DrillStep(nil), d.Steps...)
+	slices.SortFunc(steps, func(a, b results.DrillStep) int { return cmp.Compare(a.Rate, b.Rate) })
+	ms := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
+	var p50, p95, p99, errs, meas []point
+	for _, s := range steps {
+		p50, p95, p99 = append(p50, point{s.Rate, ms(s.P50)}), append(p95, point{s.Rate, ms(s.P95)}), append(p99, point{s.Rate, ms(s.P99)})
+		errs = append(errs, point{s.Rate, s.ErrorRate * 100})
+		meas = append(meas, point{s.Concurrency, s.Throughput})
+	}
+	rate := axis{label: "offered rate (requests per second)", format: num}
+	marks := []mark{{at: ms(d.SLOP95), label: "SLO p95", color: "#c62828"}}
+	if d.Knee > 0 {
+		marks = append(marks, mark{vertical: true, at: d.Knee, label: "knee", color: "#555"})
+	}
+	if d.HighestGood > 0 {
+		marks = append(marks, mark{vertical: true, at: d.HighestGood, label: "highest good", color: "#2e7d32"})
+	}
+	v.Plots = append(v.Plots,
+		chart{title: "Latency against offered rate", x: rate, y: axis{label: "latency (ms)", format: num},
+			lines: []series{{name: "p50", points: p50}, {name: "p95", points: p95}, {name: "p99", points: p99}}, marks: marks}.svg(),
+		chart{title: "Errors against offered rate", x: rate, y: axis{label: "errors (%)", format: num},
+			lines: []series{{name: "errors", points: errs, color: "#d62728"}}}.svg())
+	if u := d.USL; u != nil {
+		var curve []point
+		maxN := 0.0
+		for _, p := range meas {
+			maxN = max(maxN, p.x)
+		}
+		for i := 1; i <= 60; i++ {
+			n := maxN * 1.3 * float64(i) / 60
+			curve = append(curve, point{n, u.Lambda * n / (1 + u.Sigma*(n-1) + u.Kappa*n*(n-1))})
+		}
+		slices.SortFunc(meas, func(a, b point) int { return cmp.Compare(a.x, b.x) })
+		v.Plots = append(v.Plots, chart{title: "Throughput against concurrency, with the USL fit",
+			x: axis{label: "concurrency (Little's law)", format: num}, y: axis{label: "throughput (per second)", format: num},
+			lines: []series{{name: "measured", points: meas}, {name: "USL", points: curve, dashed: true, color: "#555"}}}.svg())
+	}
+	return v
 }
 
 type htmlRun struct {
@@ -233,6 +291,11 @@ code{font-size:12px}
 <table><tr><th>endpoint</th><th>metric</th><th class="n">baseline</th><th class="n">candidate</th><th class="n">ratio</th><th class="n">95% CI</th><th class="n">p (Holm)</th><th class="n">n</th><th>verdict</th><th>reason</th></tr>
 {{range .Findings}}<tr><td>{{.Endpoint}}</td><td>{{.Metric}}</td><td class="n">{{.Baseline}}</td><td class="n">{{.Candidate}}</td><td class="n">{{ratio .Ratio}}</td><td class="n">{{interval .}}</td><td class="n">{{pval .}}</td><td class="n">{{.NBase}}/{{.NCand}}</td><td class="s-{{if eq .Verdict "pass"}}pass{{else}}fail{{end}}">{{.Verdict}}</td><td>{{.Reason}}</td></tr>
 {{end}}</table>
+</section>{{end}}
+{{range .Drills}}<section class="drill">
+<h2>Drill {{.LoadTest}} on {{.Env}}: {{printf "%.1f" .HighestGood}}/s held the SLO</h2>
+<div class="plots">{{range .Plots}}<figure class="plot">{{.}}</figure>{{end}}</div>
+<pre>{{.Text}}</pre>
 </section>{{end}}
 {{range .Loads}}<section class="load">
 <h2>Load test {{.LoadTest}} on {{.Env}}{{if .Shard}} (shard {{.Shard}}){{end}}</h2>

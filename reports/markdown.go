@@ -38,6 +38,13 @@ func Markdown(w io.Writer, r *Report) error {
 	for _, g := range r.Gates {
 		gateMarkdown(&b, g)
 	}
+	for _, d := range r.Drills {
+		b.WriteString("### Drill\n\n```\n")
+		if err := DrillText(&b, d); err != nil {
+			return err
+		}
+		b.WriteString("```\n\n")
+	}
 	for _, s := range r.Summaries {
 		fmt.Fprintf(&b, "### Load test %s on %s\n\n%s: sent %d of %d planned requests at %.1f/s, %d late.\n\n",
 			mdEsc(s.LoadTest), mdEsc(s.Env), mdEsc(s.Stop), s.Sent, s.Planned, s.AchievedRate(), s.Late)

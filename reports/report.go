@@ -21,6 +21,7 @@ type Report struct {
 	Runs      []results.Run
 	Summaries []*results.Summary
 	Gates     []*results.Gate
+	Drills    []*results.Drill
 }
 
 // Formats this package writes.
@@ -40,6 +41,11 @@ func (r *Report) Passed() bool {
 	}
 	for _, g := range r.Gates {
 		if g.Verdict != results.GatePass {
+			return false
+		}
+	}
+	for _, d := range r.Drills {
+		if !d.Passed {
 			return false
 		}
 	}
@@ -131,6 +137,14 @@ func Text(w io.Writer, r *Report) error {
 			return err
 		}
 	}
+	for _, d := range r.Drills {
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+		if err := DrillText(w, d); err != nil {
+			return err
+		}
+	}
 	_, err := fmt.Fprintf(w, "\n%s\n", r.Verdict())
 	return err
 }
@@ -146,11 +160,12 @@ type bundle struct {
 	Runs      []results.Run      `json:"runs"`
 	Summaries []*results.Summary `json:"summaries"`
 	Gates     []*results.Gate    `json:"gates,omitempty"`
+	Drills    []*results.Drill   `json:"drills,omitempty"`
 }
 
 // JSON writes the results themselves, versioned, in one bundle.
 func JSON(w io.Writer, r *Report) error {
-	b := bundle{Schema: ReportSchema, Title: r.Title, Generated: r.Generated, Passed: r.Passed(), Runs: r.Runs, Summaries: r.Summaries, Gates: r.Gates}
+	b := bundle{Schema: ReportSchema, Title: r.Title, Generated: r.Generated, Passed: r.Passed(), Runs: r.Runs, Summaries: r.Summaries, Gates: r.Gates, Drills: r.Drills}
 	if b.Runs == nil {
 		b.Runs = []results.Run{}
 	}
@@ -199,6 +214,7 @@ func Read(name string, data []byte, r *Report) error {
 		r.Runs = append(r.Runs, b.Runs...)
 		r.Summaries = append(r.Summaries, b.Summaries...)
 		r.Gates = append(r.Gates, b.Gates...)
+		r.Drills = append(r.Drills, b.Drills...)
 	case head.Scenario != "":
 		run, err := results.ReadRun(bytes.NewReader(data))
 		if err != nil {

@@ -96,8 +96,21 @@ func fixtureReport() *Report {
 	health := results.Run{Version: 1, Scenario: "health", Kind: "http", Env: "staging", Start: t0, Duration: 3 * ms, Status: results.Pass,
 		Attempts: []results.Attempt{{Start: t0, Duration: 3 * ms, Status: results.Pass, Steps: []results.Step{{Name: "GET /api/health", Duration: 3 * ms, Status: results.Pass}},
 			HTTP: &results.HTTPTiming{StatusCode: 200, Connect: 200 * time.Microsecond, Processing: 2 * ms}}}}
+	g := &results.Gate{LoadTest: "spike", Env: "staging", Mode: "side-by-side", Pairs: 10, Verdict: results.GateFail, Findings: []results.Finding{
+		{Endpoint: "products", Metric: "latency p95", Verdict: results.GatePass, Baseline: "20ms", Candidate: "20.2ms", Ratio: 1.01, Lower: 0.97, Upper: 1.05, P: 0.4, PAdjusted: 0.8, NBase: 3000, NCand: 3000, Reason: "any shift is below the minimum effect"},
+		{Endpoint: "checkout", Metric: "latency p95", Verdict: results.GateFail, Baseline: "40ms", Candidate: "48ms", Ratio: 1.2, Lower: 1.15, Upper: 1.25, P: 1e-6, PAdjusted: 2e-6, NBase: 3000, NCand: 3000, Reason: "latency p95 went from 40ms to 48ms"},
+	}}
+	steps := []results.DrillStep{}
+	for i, p95 := range []time.Duration{20, 21, 22, 30, 90, 400} {
+		rate := float64(50 * (i + 1))
+		thr := min(rate, 220)
+		steps = append(steps, results.DrillStep{Rate: rate, Achieved: rate, Throughput: thr, P50: p95 * ms * 8 / 10, P95: p95 * ms, P99: p95 * ms * 12 / 10,
+			Concurrency: thr * float64(p95) / 1000, OK: p95 < 100, Why: map[bool]string{true: "", false: "p95 above the SLO 100ms"}[p95 < 100], Cause: map[bool]string{true: "", false: "target"}[p95 < 100]})
+	}
+	d := &results.Drill{LoadTest: "spike", Env: "staging", SLOP95: 100 * ms, SLOErrors: 0.01, Steps: steps, HighestGood: 250, Knee: 150, Limit: "target",
+		Bottleneck: "checkout", USL: &results.USL{Lambda: 52, Sigma: 0.05, Kappa: 0.0004, PeakN: 48.7, PeakX: 228, RelErrRMS: 0.04}, Expect: 200, Headroom: 1.25, Passed: true}
 	return &Report{Title: "probe: demo-shop on staging", Generated: t0, Runs: []results.Run{flow, health},
-		Summaries: []*results.Summary{fixtureSummary(30, true)}}
+		Summaries: []*results.Summary{fixtureSummary(30, true)}, Gates: []*results.Gate{g}, Drills: []*results.Drill{d}}
 }
 
 func TestGolden(t *testing.T) {
@@ -121,7 +134,7 @@ func TestVerdictFirst(t *testing.T) {
 	var md bytes.Buffer
 	require.NoError(t, Markdown(&md, fixtureReport()))
 	first, _, _ := strings.Cut(md.String(), "\n")
-	assert.Equal(t, "## ❌ FAIL: checkout on staging (fail); spike on staging: checkout: error\\_rate &lt; 1% (actual 2.10%)", first)
+	assert.Equal(t, "## ❌ FAIL: checkout on staging (fail); spike on staging: checkout: error\\_rate &lt; 1% (actual 2.10%); gate spike on staging: fail (checkout latency p95)", first)
 
 	pass := &Report{Summaries: []*results.Summary{fixtureSummary(5, false)}}
 	assert.True(t, pass.Passed())
@@ -138,8 +151,8 @@ func TestJUnitSchema(t *testing.T) {
 	out, err := exec.Command(xmllint, "--noout", "--schema", filepath.Join("testdata", "junit.xsd"), path).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	assert.Contains(t, string(out), "validates")
-	// One testcase per step and per threshold, plus the whole-profile case.
-	assert.Equal(t, 4+1+2+1, strings.Count(buf.String(), "<testcase "))
+	// One testcase per step and per threshold, the whole-profile case, and one per gate finding.
+	assert.Equal(t, 4+1+2+1+2, strings.Count(buf.String(), "<testcase "))
 	assert.Contains(t, buf.String(), `<failure message="checkout: error_rate &lt; 1%: actual 2.10%" type="threshold">`)
 }
 
@@ -156,6 +169,8 @@ func TestReadBack(t *testing.T) {
 	}
 	assert.Len(t, got.Runs, 3)
 	assert.Len(t, got.Summaries, 2)
+	assert.Len(t, got.Gates, 1)
+	assert.Len(t, got.Drills, 1)
 
 	bad := map[string]string{
 		"not JSON":        "<html>",
@@ -223,7 +238,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	plots, err := chromedp.Run(bctx, chromedp.Evaluate[[]int](
 		`[...document.querySelectorAll('figure.plot')].map(f => f.querySelectorAll(':scope > svg').length)`))
 	require.NoError(t, err)
-	assert.Len(t, plots, 5, "a waterfall and four load-test plots")
+	assert.Len(t, plots, 8, "a waterfall, four load-test plots and three drill plots")
 	for i, n := range plots {
 		assert.Equal(t, 1, n, "plot %d has its SVG", i)
 	}

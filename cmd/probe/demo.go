@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/probe-dev/probe/demoapp"
+	"github.com/probe-dev/probe/drill"
 	"github.com/probe-dev/probe/examples"
 	"github.com/probe-dev/probe/gate"
 	"github.com/probe-dev/probe/loadtests"
@@ -74,7 +75,11 @@ with it.`,
 			if g != nil {
 				r.Gates = append(r.Gates, g)
 			}
-			loadErr = errors.Join(loadErr, gateErr)
+			d, drillErr := demoDrill(cmd, log, s)
+			if d != nil {
+				r.Drills = append(r.Drills, d)
+			}
+			loadErr = errors.Join(loadErr, gateErr, drillErr)
 			paths, err := writeReports(outDir, []string{"html", "md", "junit", "json"}, r)
 			if err != nil {
 				return err
@@ -161,4 +166,32 @@ func demoGate(cmd *cobra.Command, log *slog.Logger, baseline, suitePath string) 
 	}
 	fmt.Fprintln(out, "as it should: the gate failed and named the slowed route (product).")
 	return g, nil
+}
+
+// demoDrill drills a shop that holds 4 requests at a time for 20 ms each (200
+// requests a second), with short steps.
+func demoDrill(cmd *cobra.Command, log *slog.Logger, s *suite.Suite) (*results.Drill, error) {
+	out := cmd.OutOrStdout()
+	shop := demoapp.New(demoapp.WithLogger(log))
+	if err := shop.SetFaults(demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"*": {Capacity: 4, ServiceTime: demoapp.Duration(20 * time.Millisecond)}}}); err != nil {
+		return nil, err
+	}
+	srv, err := demoapp.Start(cmd.Context(), shop, "127.0.0.1:0", "")
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	fmt.Fprintf(out, "\ndrill: a shop at %s that holds 200 requests a second (4 at a time, 20 ms each), stepped up from 50/s:\n", srv.URL())
+	lt := s.LoadTest("spike")
+	o, err := loadOptions(s, lt, "dev", loadFlags{baseURL: srv.URL(), rateScale: 1, maxWorkers: 10_000, connections: 10_000}, log)
+	if err != nil {
+		return nil, err
+	}
+	o.AbortAfter = -1
+	d, err := drill.Run(cmd.Context(), drill.Config{Start: 50, Step: 50, Max: 600, StepDuration: time.Second,
+		SLOP95: 100 * time.Millisecond, SLOErrors: 0.01, Expect: 150}, stepRunner(cmd, lt, o))
+	if err != nil {
+		return nil, err
+	}
+	return d, reports.DrillText(out, d)
 }

@@ -118,6 +118,7 @@ func TestDemo(t *testing.T) {
 	assert.Contains(t, stdout, "throughput > 15/s")
 	assert.Contains(t, stdout, "4 runs: 4 pass, 0 fail")
 	assert.Contains(t, stdout, "as it should: the gate failed and named the slowed route (product).")
+	assert.Contains(t, stdout, "drill spike on dev: highest rate that held the SLO")
 	assert.Contains(t, stdout, "FAIL: gate spike on dev: fail (product latency p95)")
 	assert.Regexp(t, `HTML report: /.*/report\.html\n$`, stdout, "it ends with where the HTML report is")
 }

@@ -30,14 +30,15 @@ type scenario struct {
 	want  string // the verdict wanted: pass or fail
 }
 
-// Every route of both shops carries 5ms, so that +10% is a real 0.5ms.
+// Every route of both shops carries 25ms, so that +10% (2.5ms) is above the
+// gate's minimum effect of +5% and +2ms, and +3% (0.75ms) below it.
 var routes = []string{"api.products", "api.product", "api.cart", "api.health", "home"}
 
 var scenarios = []scenario{
 	{"A/A: identical builds", "", "", "pass"},
-	{"A/B: +10% p95 on one route of five", "api.product:latency=5500us", "product", "fail"},
-	{"A/B: +3% on one route (below the minimum effect)", "api.product:latency=5150us", "", "pass"},
-	{"A/B: +1% errors on one route", "api.cart:latency=5ms,error_rate=1%", "cart", "fail"},
+	{"A/B: +10% p95 on one route of five", "api.product:latency=27500us", "product", "fail"},
+	{"A/B: +3% on one route (below the minimum effect)", "api.product:latency=25750us", "", "pass"},
+	{"A/B: +1% errors on one route", "api.cart:latency=25ms,error_rate=1%", "cart", "fail"},
 }
 
 func main() {
@@ -81,7 +82,7 @@ loadtests:
 	}
 	var base []string
 	for _, r := range routes {
-		base = append(base, "--fault", r+":latency=5ms")
+		base = append(base, "--fault", r+":latency=25ms")
 	}
 	fmt.Printf("%d gates per scenario, %d block pairs of %s each\n\n", runs, pairs, block)
 	fmt.Printf("%-52s %5s %5s %5s %6s %6s %9s\n", "SCENARIO", "PASS", "FAIL", "INCONC", "NAMED", "GOAL", "MEDIAN")

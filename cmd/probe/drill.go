@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/probe-dev/probe/drill"
+	"github.com/probe-dev/probe/loadtests"
+	"github.com/probe-dev/probe/reports"
+	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/suite"
+	"github.com/spf13/cobra"
+)
+
+type drillFlags struct {
+	env, suitePath, baseURL, start, step, max, slo, expect, outDir string
+	factor                                                         float64
+	stepDuration                                                   time.Duration
+	maxWorkers                                                     uint64
+	allowProtected                                                 bool
+}
+
+func newDrill(log *slog.Logger) *cobra.Command {
+	var f drillFlags
+	cmd := &cobra.Command{
+		Use:   "drill LOADTEST --env ENV",
+		Short: "Find how much an environment holds before its SLO breaks",
+		Long: `drill steps the load test's targets up, as an open model at a constant rate
+per step, until the SLO breaks (latency, errors, or the rate not achieved),
+then refines between the last good and the first bad step. It reports the
+highest rate that held, the knee, the bottleneck endpoint, and the Universal
+Scalability Law fitted to throughput against concurrency. When probe itself
+cannot send the rate, it says so instead of blaming the target.
+Exit 0 when the highest good rate reaches --expect (or no --expect), 1 when it
+does not, 3 when the generator was the limit.`,
+		Example: `  probe drill spike --env staging --start 50/s --step 50/s --slo p95=300ms,errors=1% --expect 400/s`,
+		Args:    argsBetween(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDrill(cmd, log, args[0], f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.env, "env", "", "environment to drill (may be left out when the suite has one)")
+	fl.StringVar(&f.suitePath, "suite", ".", "suite folder or file")
+	fl.StringVar(&f.baseURL, "base-url", "", "use this URL instead of the environment's")
+	fl.StringVar(&f.start, "start", "50/s", "first rate")
+	fl.StringVar(&f.step, "step", "50/s", "rate added per step (or use --factor)")
+	fl.Float64Var(&f.factor, "factor", 0, "multiply the rate by this per step instead of adding --step")
+	fl.StringVar(&f.max, "max", "5000/s", "never drive above this rate")
+	fl.DurationVar(&f.stepDuration, "step-duration", 30*time.Second, "how long each step holds")
+	fl.StringVar(&f.slo, "slo", "p95=300ms,errors=1%", "the SLO each step must hold")
+	fl.StringVar(&f.expect, "expect", "", "pass only when the highest good rate reaches this, like 400/s")
+	fl.Uint64Var(&f.maxWorkers, "max-workers", 10_000, "most requests in flight at once")
+	fl.BoolVar(&f.allowProtected, "allow-protected", false, "allow a protected environment, capped at its max_rate")
+	fl.StringVar(&f.outDir, "out", filepath.Join(".probe", "drill"), "folder for the drill's JSON")
+	return cmd
+}
+
+func parseRate(flag, s string) (float64, error) {
+	r, err := suite.ParseRate(s)
+	if err != nil {
+		return 0, usageError{fmt.Errorf("--%s: %w", flag, err)}
+	}
+	return r.PerSecond(), nil
+}
+
+// parseSLO reads p95=300ms,errors=1%.
+func parseSLO(s string) (time.Duration, float64, error) {
+	var p95 time.Duration
+	errs := 0.01
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		var err error
+		switch {
+		case !ok:
+			err = fmt.Errorf("%q is not key=value", kv)
+		case k == "p95":
+			p95, err = suite.ParseDuration(v)
+		case k == "errors":
+			var pct suite.Percent
+			if err = pctParse(&pct, v); err == nil {
+				errs = float64(pct)
+			}
+		default:
+			err = fmt.Errorf("unknown key %q; use p95 and errors", k)
+		}
+		if err != nil {
+			return 0, 0, usageError{fmt.Errorf("--slo %q: %w", s, err)}
+		}
+	}
+	return p95, errs, nil
+}
+
+func pctParse(p *suite.Percent, v string) error {
+	num, ok := strings.CutSuffix(v, "%")
+	f, err := strconv.ParseFloat(num, 64)
+	if !ok || err != nil || f < 0 || f > 100 {
+		return fmt.Errorf("want a percentage like 1%%, got %q", v)
+	}
+	*p = suite.Percent(f / 100)
+	return nil
+}
+
+func runDrill(cmd *cobra.Command, log *slog.Logger, name string, f drillFlags) error {
+	cfg := drill.Config{StepDuration: f.stepDuration, Factor: f.factor}
+	var err error
+	if cfg.Start, err = parseRate("start", f.start); err != nil {
+		return err
+	}
+	if f.factor == 0 {
+		if cfg.Step, err = parseRate("step", f.step); err != nil {
+			return err
+		}
+	} else if f.factor <= 1 {
+		return usageError{fmt.Errorf("--factor %g: must be above 1", f.factor)}
+	}
+	if cfg.Max, err = parseRate("max", f.max); err != nil {
+		return err
+	}
+	if f.expect != "" {
+		if cfg.Expect, err = parseRate("expect", f.expect); err != nil {
+			return err
+		}
+	}
+	if cfg.SLOP95, cfg.SLOErrors, err = parseSLO(f.slo); err != nil {
+		return err
+	}
+	if f.stepDuration <= 0 {
+		return usageError{fmt.Errorf("--step-duration must be above 0")}
+	}
+	s, err := suite.Load(f.suitePath)
+	if err != nil {
+		return err
+	}
+	lt := s.LoadTest(name)
+	if lt == nil {
+		return badInput(fmt.Errorf("no load test %q in the suite", name))
+	}
+	env, err := pickEnv(s, f.env)
+	if err != nil {
+		return err
+	}
+	o, err := loadOptions(s, lt, env, loadFlags{baseURL: f.baseURL, rateScale: 1, allowProtected: f.allowProtected,
+		maxWorkers: f.maxWorkers, connections: 10_000}, log)
+	if err != nil {
+		return err
+	}
+	o.AbortAfter = -1
+	if o.RateCap > 0 && cfg.Max > o.RateCap {
+		cfg.Max = o.RateCap // a protected environment's cap wins
+	}
+	if err := loadtests.Preflight(cmd.Context(), o.BaseURL); err != nil {
+		return &exitError{code: exitCouldNotRun, err: err}
+	}
+	d, err := drill.Run(cmd.Context(), cfg, stepRunner(cmd, lt, o))
+	if err != nil {
+		return err
+	}
+	return reportDrill(cmd, d, f.outDir)
+}
+
+// stepRunner holds the load test's targets at one constant rate.
+func stepRunner(cmd *cobra.Command, lt *suite.LoadTest, o loadtests.Options) drill.StepRunner {
+	return func(ctx context.Context, rate float64, d time.Duration) (*results.Summary, error) {
+		flat := *lt
+		r := suite.Rate{Freq: int(rate*10 + 0.5), Per: 10 * time.Second}
+		flat.Profile = []*suite.Phase{{Constant: &suite.ConstantPhase{Rate: r, Duration: suite.Duration(d)}}}
+		flat.Limits = &suite.Limits{MaxDuration: suite.Duration(d + d/2), MaxRequests: int(rate*d.Seconds()*1.5) + 10}
+		sum, err := loadtests.Run(ctx, &flat, o)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "step %.1f/s: achieved %.1f/s, p95 %s, errors %.2f%%\n",
+			rate, sum.AchievedRate(), sum.Overall.Latency.Quantile(0.95), sum.Overall.ErrorRate()*100)
+		return sum, nil
+	}
+}
+
+func reportDrill(cmd *cobra.Command, d *results.Drill, outDir string) error {
+	out := cmd.OutOrStdout()
+	if err := reports.DrillText(out, d); err != nil {
+		return err
+	}
+	path := filepath.Join(outDir, d.LoadTest+"-"+d.Env+"-drill.json")
+	if err := writeFile(path, func(w io.Writer) error { return reports.DrillJSON(w, d) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "drill written to %s\n", path)
+	switch {
+	case d.Limit == "generator":
+		return &exitError{code: exitCouldNotRun, err: fmt.Errorf("probe could not send enough load to find the target's limit; run it from more machines (--shard) or raise --max-workers")}
+	case !d.Passed:
+		return &exitError{code: exitFail, err: fmt.Errorf("highest good rate %.1f/s is below the expected %.1f/s (headroom %.2f)", d.HighestGood, d.Expect, d.Headroom)}
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/probe-dev/probe/demoapp"
+	"github.com/probe-dev/probe/demoapp/demotest"
+	"github.com/probe-dev/probe/results"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func drillSuite(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "suite.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`
+environments:
+  dev: {base_url: "http://127.0.0.1:1"}
+loadtests:
+  - name: three
+    targets:
+      - {name: products, path: /api/products}
+      - {name: product, path: "/api/products/{{randInt 1 20}}"}
+      - {name: health, path: /api/health}
+    profile: [{constant: {rate: 10/s, duration: 1s}}]
+    limits: {max_duration: 10s, max_requests: 100}
+`), 0o600))
+	return path
+}
+
+func readDrill(t *testing.T, path string) results.Drill {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var d results.Drill
+	require.NoError(t, jsonUnmarshal(data, &d))
+	return d
+}
+
+// TestDrill runs drills against demo shops with known capacities: K requests
+// in service for a fixed service time hold K/service time per second.
+func TestDrill(t *testing.T) {
+	suitePath := drillSuite(t)
+	capacity := func(route string, k int, service time.Duration) demoapp.Faults {
+		return demoapp.Faults{Routes: map[string]demoapp.RouteFaults{route: {Capacity: k, ServiceTime: demoapp.Duration(service)}}}
+	}
+	tests := []struct {
+		name   string
+		faults demoapp.Faults
+		args   []string
+		code   int
+		check  func(t *testing.T, d results.Drill)
+	}{
+		{"finds the capacity", capacity("*", 4, 20*time.Millisecond), []string{"--expect", "150/s"}, 0, func(t *testing.T, d results.Drill) {
+			// True capacity: 4 / 20ms = 200/s.
+			assert.InEpsilon(t, 200, d.HighestGood, 0.15, "highest good %.1f/s", d.HighestGood)
+			assert.Equal(t, "target", d.Limit)
+			require.NotNil(t, d.USL)
+			var measured float64
+			for _, s := range d.Steps {
+				measured = max(measured, s.Throughput)
+			}
+			assert.InEpsilon(t, measured, d.USL.PeakX, 0.2, "USL peak %.1f/s, measured %.1f/s", d.USL.PeakX, measured)
+			assert.InDelta(t, d.HighestGood/150, d.Headroom, 1e-9)
+			assert.Positive(t, d.Knee)
+		}},
+		{"names the one slow route", capacity("api.product", 1, 20*time.Millisecond), nil, 0, func(t *testing.T, d results.Drill) {
+			assert.Equal(t, "product", d.Bottleneck)
+			assert.Equal(t, "target", d.Limit)
+		}},
+		{"expectation not met", capacity("*", 4, 20*time.Millisecond), []string{"--expect", "400/s"}, 1, func(t *testing.T, d results.Drill) {
+			assert.False(t, d.Passed)
+			assert.Less(t, d.Headroom, 1.0)
+		}},
+		{"stops at the hard error ceiling", demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"*": {ErrorRate: 0.5}}}, nil, 1, func(t *testing.T, d results.Drill) {
+			assert.Equal(t, "errors", d.Limit)
+			assert.Len(t, d.Steps, 1, "stopped at once")
+		}},
+		{"generator limit is not the target's", demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"*": {Latency: demoapp.Duration(20 * time.Millisecond)}}},
+			[]string{"--max-workers", "1"}, 3, func(t *testing.T, d results.Drill) {
+				assert.Equal(t, "generator", d.Limit)
+				assert.Empty(t, d.Bottleneck, "the target is not blamed")
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, url := demotest.Start(t, tt.faults)
+			out := t.TempDir()
+			args := append([]string{"drill", "three", "--suite", suitePath, "--base-url", url, "--start", "50/s", "--step", "50/s",
+				"--step-duration", "2s", "--slo", "p95=100ms,errors=1%", "--max", "600/s", "--out", out}, tt.args...)
+			code, stdout, stderr := runProbe(t, args...)
+			assert.Equal(t, tt.code, code, "%s\n%s", stdout, stderr)
+			tt.check(t, readDrill(t, filepath.Join(out, "three-dev-drill.json")))
+		})
+	}
+}
+
+func TestDrillBadFlags(t *testing.T) {
+	suitePath := drillSuite(t)
+	for _, tt := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"--start", "fast"}, "--start: want a rate like 50/s"},
+		{[]string{"--slo", "p95=soon"}, `--slo "p95=soon"`},
+		{[]string{"--slo", "latency=1s"}, `unknown key "latency"`},
+		{[]string{"--factor", "0.5"}, "--factor 0.5: must be above 1"},
+	} {
+		code, _, stderr := runProbe(t, append([]string{"drill", "three", "--suite", suitePath}, tt.args...)...)
+		assert.Equal(t, 2, code, stderr)
+		assert.Contains(t, stderr, tt.err)
+	}
+}
+
+var jsonUnmarshal = json.Unmarshal

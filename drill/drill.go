@@ -1,0 +1,249 @@
+package drill
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/probe-dev/probe/results"
+)
+
+// StepRunner holds the load at rate (per second) for d and returns what it
+// measured; the command runs the suite's load test at a constant rate.
+type StepRunner func(ctx context.Context, rate float64, d time.Duration) (*results.Summary, error)
+
+// Config says how to step.
+type Config struct {
+	Start        float64       // first rate per second
+	Step         float64       // added per step, or
+	Factor       float64       // multiplied per step (when Step is 0)
+	Max          float64       // never above this
+	StepDuration time.Duration // how long each step holds
+	SLOP95       time.Duration // p95 must stay at or under this
+	SLOErrors    float64       // error rate must stay at or under this
+	ErrorCeiling float64       // stop at once above this error rate (0.2)
+	Refine       int           // steps between the last good and the first bad rate (2)
+	Expect       float64       // pass when the highest good rate reaches this
+	// GeneratorLate is the share of late sends above which a step's shortfall
+	// is the generator's, not the target's (0.1).
+	GeneratorLate float64
+}
+
+// Run steps the rate up until the SLO breaks, refines between the last good
+// and the first bad rate, and fits the Universal Scalability Law.
+func Run(ctx context.Context, cfg Config, run StepRunner) (*results.Drill, error) {
+	if cfg.ErrorCeiling == 0 {
+		cfg.ErrorCeiling = 0.2
+	}
+	if cfg.Refine == 0 {
+		cfg.Refine = 2
+	}
+	if cfg.GeneratorLate == 0 {
+		cfg.GeneratorLate = 0.1
+	}
+	if cfg.Start <= 0 || cfg.StepDuration <= 0 || (cfg.Step <= 0 && cfg.Factor <= 1) {
+		return nil, fmt.Errorf("drill: need a start rate, a step (or a factor above 1) and a step duration")
+	}
+	d := &results.Drill{SLOP95: cfg.SLOP95, SLOErrors: cfg.SLOErrors, Expect: cfg.Expect}
+	var lastGood, firstBad float64
+	var firstBadSum *results.Summary
+	for rate := cfg.Start; ; rate = next(cfg, rate) {
+		if cfg.Max > 0 && rate > cfg.Max {
+			d.Limit = "max"
+			break
+		}
+		st, sum, err := step(ctx, cfg, run, rate, false)
+		if err != nil {
+			return nil, err
+		}
+		d.LoadTest, d.Env = sum.LoadTest, sum.Env
+		d.Steps = append(d.Steps, st)
+		if ctx.Err() != nil {
+			d.Limit = "interrupted"
+			break
+		}
+		if st.OK {
+			lastGood = rate
+			continue
+		}
+		firstBad, firstBadSum = rate, sum
+		d.Limit = st.Cause
+		break
+	}
+	// Refine between the last good and the first bad step.
+	if firstBad > 0 && d.Limit == "target" && lastGood > 0 {
+		lo, hi := lastGood, firstBad
+		for range cfg.Refine {
+			mid := (lo + hi) / 2
+			st, _, err := step(ctx, cfg, run, mid, true)
+			if err != nil {
+				return nil, err
+			}
+			d.Steps = append(d.Steps, st)
+			if st.OK {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		lastGood = lo
+	}
+	d.HighestGood = lastGood
+	if firstBadSum != nil && d.Limit == "target" {
+		d.Bottleneck = bottleneck(firstBadSum, cfg)
+	}
+	d.Knee = knee(d.Steps)
+	d.USL = fitUSL(d.Steps)
+	if cfg.Expect > 0 {
+		d.Headroom = d.HighestGood / cfg.Expect
+	}
+	d.Passed = d.Limit != "generator" && (cfg.Expect == 0 || d.HighestGood >= cfg.Expect)
+	return d, nil
+}
+
+func next(cfg Config, rate float64) float64 {
+	if cfg.Step > 0 {
+		return rate + cfg.Step
+	}
+	return rate * cfg.Factor
+}
+
+func step(ctx context.Context, cfg Config, run StepRunner, rate float64, refining bool) (results.DrillStep, *results.Summary, error) {
+	sum, err := run(ctx, rate, cfg.StepDuration)
+	if err != nil {
+		return results.DrillStep{}, nil, err
+	}
+	o := sum.Overall
+	st := results.DrillStep{Rate: rate, Achieved: sum.AchievedRate(), Throughput: sum.Throughput(),
+		P50: o.Latency.Quantile(0.5), P95: o.Latency.Quantile(0.95), P99: o.Latency.Quantile(0.99),
+		ErrorRate: o.ErrorRate(), Refining: refining}
+	st.Concurrency = st.Throughput * o.Latency.Mean().Seconds()
+	if sum.Sent > 0 {
+		st.Late = float64(sum.Late) / float64(sum.Sent)
+	}
+	st.OK = true
+	switch {
+	case st.ErrorRate > cfg.ErrorCeiling:
+		st.OK, st.Cause, st.Why = false, "errors", fmt.Sprintf("errors %.1f%% above the hard ceiling %.0f%%", st.ErrorRate*100, cfg.ErrorCeiling*100)
+	case st.Late > cfg.GeneratorLate && st.P95 <= cfg.SLOP95:
+		st.OK, st.Cause, st.Why = false, "generator", fmt.Sprintf("generator limit: %.0f%% of requests sent late while the target answered in time", st.Late*100)
+	case cfg.SLOP95 > 0 && st.P95 > cfg.SLOP95:
+		st.OK, st.Cause, st.Why = false, "target", fmt.Sprintf("p95 %s above the SLO %s", st.P95, cfg.SLOP95)
+	case st.ErrorRate > cfg.SLOErrors:
+		st.OK, st.Cause, st.Why = false, "target", fmt.Sprintf("errors %.2f%% above the SLO %.2f%%", st.ErrorRate*100, cfg.SLOErrors*100)
+	case st.Achieved < 0.95*rate:
+		st.OK, st.Cause, st.Why = false, "target", fmt.Sprintf("achieved %.1f/s of %.1f/s offered", st.Achieved, rate)
+	}
+	return st, sum, nil
+}
+
+// bottleneck names the endpoint furthest over the latency SLO, or with the
+// highest error rate, at the first bad step.
+func bottleneck(s *results.Summary, cfg Config) string {
+	best, worst := "", 0.0
+	for _, e := range s.Endpoints {
+		score := e.ErrorRate() / math.Max(cfg.SLOErrors, 1e-9)
+		if cfg.SLOP95 > 0 {
+			score = math.Max(score, float64(e.Latency.Quantile(0.95))/float64(cfg.SLOP95))
+		}
+		if score > worst {
+			best, worst = e.Name, score
+		}
+	}
+	return best
+}
+
+// knee is the highest good rate whose p95 stays within 1.5× the p95 of the
+// lowest rate: past it, latency climbs faster than load.
+func knee(steps []results.DrillStep) float64 {
+	if len(steps) == 0 {
+		return 0
+	}
+	base := steps[0].P95
+	var k float64
+	for _, st := range steps {
+		if st.OK && float64(st.P95) <= 1.5*float64(base) && st.Rate > k {
+			k = st.Rate
+		}
+	}
+	return k
+}
+
+// fitUSL fits X(N) = λN / (1 + σ(N−1) + κN(N−1)) by least squares on the
+// linear form N/X = a + b(N−1) + cN(N−1), with λ = 1/a, σ = b/a, κ = c/a.
+func fitUSL(steps []results.DrillStep) *results.USL {
+	var ns, xs []float64
+	for _, st := range steps {
+		if st.Throughput > 0 && st.Concurrency > 0 {
+			ns, xs = append(ns, st.Concurrency), append(xs, st.Throughput)
+		}
+	}
+	if len(ns) < 3 {
+		return nil
+	}
+	// Normal equations for y = a·1 + b·u + c·v.
+	var m [3][4]float64
+	for i := range ns {
+		n := ns[i]
+		row := [3]float64{1, n - 1, n * (n - 1)}
+		y := n / xs[i]
+		for r := range 3 {
+			for c := range 3 {
+				m[r][c] += row[r] * row[c]
+			}
+			m[r][3] += row[r] * y
+		}
+	}
+	sol, ok := solve3(m)
+	if !ok || sol[0] <= 0 {
+		return nil
+	}
+	u := &results.USL{Lambda: 1 / sol[0], Sigma: math.Max(sol[1]/sol[0], 0), Kappa: math.Max(sol[2]/sol[0], 0)}
+	x := func(n float64) float64 { return u.Lambda * n / (1 + u.Sigma*(n-1) + u.Kappa*n*(n-1)) }
+	switch {
+	case u.Kappa > 0:
+		u.PeakN = math.Sqrt((1 - u.Sigma) / u.Kappa)
+		u.PeakX = x(u.PeakN)
+	case u.Sigma > 0:
+		// No coherency cost: throughput rises toward λ/σ and stays there
+		// (PeakN 0: no finite concurrency peaks).
+		u.PeakX = u.Lambda / u.Sigma
+	default:
+		// Linear scaling in the measured range: no peak to predict.
+	}
+	var ss float64
+	for i := range ns {
+		rel := (x(ns[i]) - xs[i]) / xs[i]
+		ss += rel * rel
+	}
+	u.RelErrRMS = math.Sqrt(ss / float64(len(ns)))
+	return u
+}
+
+// solve3 solves a 3×3 system given as an augmented matrix, by Gaussian
+// elimination with partial pivoting.
+func solve3(m [3][4]float64) ([3]float64, bool) {
+	for c := range 3 {
+		p := c
+		for r := c + 1; r < 3; r++ {
+			if math.Abs(m[r][c]) > math.Abs(m[p][c]) {
+				p = r
+			}
+		}
+		if math.Abs(m[p][c]) < 1e-300 {
+			return [3]float64{}, false
+		}
+		m[c], m[p] = m[p], m[c]
+		for r := range 3 {
+			if r == c {
+				continue
+			}
+			f := m[r][c] / m[c][c]
+			for k := c; k < 4; k++ {
+				m[r][k] -= f * m[c][k]
+			}
+		}
+	}
+	return [3]float64{m[0][3] / m[0][0], m[1][3] / m[1][1], m[2][3] / m[2][2]}, true
+}

@@ -1,0 +1,53 @@
+package results
+
+import "time"
+
+// Drill is a capacity drill: the rate stepped up until the SLO broke.
+type Drill struct {
+	LoadTest  string        `json:"loadtest"`
+	Env       string        `json:"env"`
+	SLOP95    time.Duration `json:"slo_p95_ns"`
+	SLOErrors float64       `json:"slo_error_rate"`
+	Steps     []DrillStep   `json:"steps"`
+	// HighestGood is the highest rate per second that held the SLO.
+	HighestGood float64 `json:"highest_good"`
+	// Knee is the rate after which latency climbs faster than load.
+	Knee float64 `json:"knee"`
+	// Limit says what ended the drill: "target" (the SLO broke), "generator"
+	// (probe could not send the rate: the target's limit is not known),
+	// "max" (it reached --max), or "errors" (the hard error ceiling).
+	Limit      string  `json:"limit"`
+	Bottleneck string  `json:"bottleneck,omitempty"` // endpoint whose latency broke first
+	USL        *USL    `json:"usl,omitempty"`
+	Expect     float64 `json:"expect,omitempty"`
+	Headroom   float64 `json:"headroom,omitempty"` // HighestGood / Expect
+	Passed     bool    `json:"passed"`
+}
+
+// DrillStep is one rate held for a while.
+type DrillStep struct {
+	Rate        float64       `json:"rate"`
+	Achieved    float64       `json:"achieved"`
+	Throughput  float64       `json:"throughput"` // successful requests per second
+	P50         time.Duration `json:"p50_ns"`
+	P95         time.Duration `json:"p95_ns"`
+	P99         time.Duration `json:"p99_ns"`
+	ErrorRate   float64       `json:"error_rate"`
+	Concurrency float64       `json:"concurrency"` // throughput × mean latency (Little's law)
+	Late        float64       `json:"late"`        // share of requests sent late
+	OK          bool          `json:"ok"`
+	Why         string        `json:"why,omitempty"`
+	Cause       string        `json:"cause,omitempty"` // target, generator or errors, when not OK
+	Refining    bool          `json:"refining,omitempty"`
+}
+
+// USL is the Universal Scalability Law fitted to throughput against
+// concurrency: X(N) = λN / (1 + σ(N−1) + κN(N−1)).
+type USL struct {
+	Lambda    float64 `json:"lambda"`
+	Sigma     float64 `json:"sigma"`
+	Kappa     float64 `json:"kappa"`
+	PeakN     float64 `json:"peak_concurrency"` // 0: throughput levels off rather than peaks
+	PeakX     float64 `json:"peak_throughput"`  // 0: no peak within reach of the fit
+	RelErrRMS float64 `json:"fit_error"`        // root mean square of the relative errors
+}
