@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/probe-dev/probe/results"
@@ -42,6 +43,14 @@ var schema = []string{
 	)`,
 	`CREATE INDEX runs_by_check ON runs (env, scenario, start_ms)`,
 	`CREATE INDEX runs_by_time ON runs (start_ms)`,
+	`CREATE TABLE baselines (
+		id        INTEGER PRIMARY KEY,
+		loadtest  TEXT NOT NULL,
+		env       TEXT NOT NULL,
+		saved_ms  INTEGER NOT NULL,
+		summary   TEXT NOT NULL
+	)`,
+	`CREATE INDEX baselines_by_test ON baselines (loadtest, env, saved_ms)`,
 }
 
 // Open opens (or creates) the history at path.
@@ -254,4 +263,36 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 		return 0, fmt.Errorf("history %s: prune: %w", s.path, err)
 	}
 	return res.RowsAffected()
+}
+
+// SaveBaseline keeps a passing load test's summary as the baseline of its
+// load test and environment.
+func (s *Store) SaveBaseline(ctx context.Context, sum *results.Summary, at time.Time) error {
+	var buf strings.Builder
+	if err := sum.WriteJSON(&buf); err != nil {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, "INSERT INTO baselines (loadtest, env, saved_ms, summary) VALUES (?, ?, ?, ?)",
+		sum.LoadTest, sum.Env, at.UnixMilli(), buf.String())
+	if err != nil {
+		return fmt.Errorf("history %s: save baseline: %w", s.path, err)
+	}
+	return nil
+}
+
+// ErrNoBaseline is returned when no baseline was saved.
+var ErrNoBaseline = errors.New("no baseline saved")
+
+// LastBaseline returns the newest baseline of a load test on env.
+func (s *Store) LastBaseline(ctx context.Context, loadtest, env string) (*results.Summary, error) {
+	var text string
+	err := s.db.QueryRowContext(ctx, "SELECT summary FROM baselines WHERE loadtest = ? AND env = ? ORDER BY saved_ms DESC, id DESC LIMIT 1",
+		loadtest, env).Scan(&text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w for %s on %s: run 'probe load %s --env %s --save-baseline' on a good build first", ErrNoBaseline, loadtest, env, loadtest, env)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("history %s: %w", s.path, err)
+	}
+	return results.ReadSummary(strings.NewReader(text))
 }

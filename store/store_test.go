@@ -86,3 +86,20 @@ func TestLazyWaitsForAGoodFile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), c.Pass)
 }
+
+func TestBaselines(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "h.db"))
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = s.LastBaseline(t.Context(), "spike", "dev")
+	require.ErrorIs(t, err, ErrNoBaseline)
+	assert.Contains(t, err.Error(), "--save-baseline")
+	t0 := time.Now()
+	for i, sent := range []int64{100, 200} {
+		sum := &results.Summary{LoadTest: "spike", Env: "dev", Sent: sent, Overall: results.NewEndpoint("overall", "", "")}
+		require.NoError(t, s.SaveBaseline(t.Context(), sum, t0.Add(time.Duration(i)*time.Second)))
+	}
+	got, err := s.LastBaseline(t.Context(), "spike", "dev")
+	require.NoError(t, err)
+	assert.Equal(t, int64(200), got.Sent, "the newest")
+}

@@ -12,16 +12,17 @@ import (
 	"github.com/probe-dev/probe/loadtests"
 	"github.com/probe-dev/probe/reports"
 	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/store"
 	"github.com/probe-dev/probe/suite"
 	"github.com/spf13/cobra"
 )
 
 type gateFlags struct {
-	suitePath, env, baselineURL, candidateURL, baseline, candidate, outDir, report string
-	pairs                                                                          int
-	rateScale                                                                      float64
-	block, warmup                                                                  time.Duration
-	autoExtend                                                                     bool
+	suitePath, env, baselineURL, candidateURL, baseline, candidate, outDir, report, baselineFrom, history string
+	pairs                                                                                                 int
+	rateScale                                                                                             float64
+	block, warmup                                                                                         time.Duration
+	autoExtend                                                                                            bool
 }
 
 func newGate(log *slog.Logger) *cobra.Command {
@@ -52,11 +53,16 @@ little data, 2 bad input, 3 could not run.`,
 			}
 			var pairs []gate.Pair
 			switch {
-			case f.baseline != "" || f.candidate != "":
-				if f.baseline == "" || f.candidate == "" || len(args) > 0 {
-					return usageError{fmt.Errorf("saved summaries: give --baseline and --candidate, and no LOADTEST")}
+			case f.baseline != "" || f.candidate != "" || f.baselineFrom != "":
+				if (f.baseline == "") == (f.baselineFrom == "") || f.candidate == "" || len(args) > 0 {
+					return usageError{fmt.Errorf("saved summaries: give --candidate and one of --baseline or --baseline-from store, and no LOADTEST")}
 				}
-				b, err := readSummary(f.baseline)
+				var b *results.Summary
+				if f.baselineFrom != "" {
+					b, err = baselineFromStore(cmd, f)
+				} else {
+					b, err = readSummary(f.baseline)
+				}
 				if err != nil {
 					return err
 				}
@@ -92,6 +98,8 @@ little data, 2 bad input, 3 could not run.`,
 	fl.StringVar(&f.candidateURL, "candidate-url", "", "the candidate build's URL")
 	fl.StringVar(&f.baseline, "baseline", "", "saved summary of the baseline (probe load)")
 	fl.StringVar(&f.candidate, "candidate", "", "saved summary of the candidate (probe load)")
+	fl.StringVar(&f.baselineFrom, "baseline-from", "", "store: the last baseline kept by 'probe load --save-baseline' for the candidate's load test and env")
+	fl.StringVar(&f.history, "history", store.DefaultPath, "SQLite file that keeps baselines")
 	fl.IntVar(&f.pairs, "pairs", 10, "block pairs side by side")
 	fl.DurationVar(&f.block, "block", 3*time.Second, "length of one block")
 	fl.DurationVar(&f.warmup, "warmup", time.Second, "warm-up per build, discarded")
@@ -212,4 +220,24 @@ func reportGate(cmd *cobra.Command, g *results.Gate, formats []string, outDir st
 		return &exitError{code: exitInconclusive, err: fmt.Errorf("gate %s: %s", g.Verdict, r.Verdict())}
 	}
 	return nil
+}
+
+func baselineFromStore(cmd *cobra.Command, f gateFlags) (*results.Summary, error) {
+	if f.baselineFrom != "store" {
+		return nil, usageError{fmt.Errorf("--baseline-from %q: only store is known", f.baselineFrom)}
+	}
+	cand, err := readSummary(f.candidate)
+	if err != nil {
+		return nil, err
+	}
+	h, err := store.Open(cmd.Context(), f.history)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	defer h.Close()
+	b, err := h.LastBaseline(cmd.Context(), cand.LoadTest, cand.Env)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	return b, nil
 }

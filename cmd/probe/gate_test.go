@@ -95,7 +95,7 @@ func TestGateSavedAndBadInput(t *testing.T) {
 		stderr string
 	}{
 		{[]string{"gate"}, 2, "give LOADTEST --baseline-url URL --candidate-url URL, or --baseline FILE --candidate FILE"},
-		{[]string{"gate", "--baseline", base}, 2, "give --baseline and --candidate"},
+		{[]string{"gate", "--baseline", base}, 2, "give --candidate and one of --baseline or --baseline-from store"},
 		{[]string{"gate", "--baseline", base, "--candidate", filepath.Join(dir, "nope.json")}, 2, "no such file"},
 		{[]string{"gate", "shop", "--suite", suitePath, "--baseline-url", "http://" + freePort(t), "--candidate-url", "http://" + freePort(t)}, 3, "unreachable"},
 	}
@@ -106,4 +106,28 @@ func TestGateSavedAndBadInput(t *testing.T) {
 			assert.Contains(t, stderr, tt.stderr)
 		})
 	}
+}
+
+// TestGateBaselineFromStore keeps a passing run as the baseline and gates a
+// later candidate summary against it.
+func TestGateBaselineFromStore(t *testing.T) {
+	suitePath := gateSuite(t)
+	dir := t.TempDir()
+	history := filepath.Join(dir, "history.db")
+	_, fast := demotest.Start(t, slowRoute("api.health", 2*time.Millisecond))
+	code, stdout, stderr := runProbe(t, "load", "shop", "--env", "dev", "--suite", suitePath, "--base-url", fast, "--out", filepath.Join(dir, "base"),
+		"--save-baseline", "--history", history)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "kept as the baseline of shop on dev")
+
+	_, slow := demotest.Start(t, slowRoute("api.health", 30*time.Millisecond))
+	code, _, stderr = runProbe(t, "load", "shop", "--env", "dev", "--suite", suitePath, "--base-url", slow, "--out", filepath.Join(dir, "cand"))
+	require.Equal(t, 0, code, stderr)
+	code, stdout, _ = runProbe(t, "gate", "--baseline-from", "store", "--history", history, "--candidate", filepath.Join(dir, "cand", "shop-dev.json"))
+	assert.Equal(t, 1, code, stdout)
+	assert.Contains(t, stdout, "health    latency p95")
+
+	code, _, stderr = runProbe(t, "gate", "--baseline-from", "store", "--history", filepath.Join(dir, "empty.db"), "--candidate", filepath.Join(dir, "cand", "shop-dev.json"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "no baseline saved for shop on dev")
 }

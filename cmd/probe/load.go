@@ -17,6 +17,7 @@ import (
 	"github.com/probe-dev/probe/loadtests"
 	"github.com/probe-dev/probe/reports"
 	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/store"
 	"github.com/probe-dev/probe/suite"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -26,12 +27,12 @@ import (
 )
 
 type loadFlags struct {
-	env, suitePath, outDir, baseURL, shard, metricsAddr, pushgateway, raw, report string
-	duration                                                                      time.Duration
-	maxWorkers                                                                    uint64
-	connections                                                                   int
-	rateScale                                                                     float64
-	allowProtected, noAbort                                                       bool
+	env, suitePath, outDir, baseURL, shard, metricsAddr, pushgateway, raw, report, history string
+	duration                                                                               time.Duration
+	maxWorkers                                                                             uint64
+	connections                                                                            int
+	rateScale                                                                              float64
+	allowProtected, noAbort, saveBaseline                                                  bool
 }
 
 func newLoad(log *slog.Logger) *cobra.Command {
@@ -68,6 +69,8 @@ the target is unreachable before the start.`,
 	fl.IntVar(&f.connections, "connections", 10_000, "most connections to the target at once")
 	fl.StringVar(&f.report, "report", "", "also write reports under --out: a list of "+strings.Join(reports.Formats, ","))
 	fl.BoolVar(&f.allowProtected, "allow-protected", false, "allow a protected environment, still capped at its max_rate")
+	fl.BoolVar(&f.saveBaseline, "save-baseline", false, "when every threshold passes, keep this summary as the baseline for 'probe gate --baseline-from store'")
+	fl.StringVar(&f.history, "history", store.DefaultPath, "SQLite file that keeps baselines")
 	fl.BoolVar(&f.noAbort, "no-abort", false, "run the whole profile even when a threshold is already lost")
 	return cmd
 }
@@ -167,6 +170,20 @@ func runLoadTest(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, lt *suite
 	}
 	if sum.Failed() {
 		return sum, &exitError{code: exitFail, err: fmt.Errorf("load test %q: a threshold failed", lt.Name)}
+	}
+	if f.saveBaseline {
+		if sum.Partial {
+			return sum, badInput(fmt.Errorf("a partial run (%s) is not kept as a baseline", sum.Stop))
+		}
+		h, err := store.Open(ctx, f.history)
+		if err != nil {
+			return sum, badInput(err)
+		}
+		defer h.Close()
+		if err := h.SaveBaseline(ctx, sum, time.Now()); err != nil {
+			return sum, err
+		}
+		fmt.Fprintf(out, "kept as the baseline of %s on %s in %s\n", lt.Name, env, f.history)
 	}
 	return sum, nil
 }
