@@ -98,7 +98,8 @@ func Run(ctx context.Context, cfg Config, run StepRunner) (*results.Drill, error
 	if cfg.Expect > 0 {
 		d.Headroom = d.HighestGood / cfg.Expect
 	}
-	d.Passed = d.Limit != "generator" && (cfg.Expect == 0 || d.HighestGood >= cfg.Expect)
+	// No rate held at all is a failure even without an expectation.
+	d.Passed = d.Limit != "generator" && d.HighestGood > 0 && (cfg.Expect == 0 || d.HighestGood >= cfg.Expect)
 	return d, nil
 }
 

@@ -195,8 +195,10 @@ func reportDrill(cmd *cobra.Command, d *results.Drill, outDir string) error {
 	switch {
 	case d.Limit == "generator":
 		return &exitError{code: exitCouldNotRun, err: fmt.Errorf("probe could not send enough load to find the target's limit; run it from more machines (--shard) or raise --max-workers")}
-	case !d.Passed:
+	case !d.Passed && d.Expect > 0:
 		return &exitError{code: exitFail, err: fmt.Errorf("highest good rate %.1f/s is below the expected %.1f/s (headroom %.2f)", d.HighestGood, d.Expect, d.Headroom)}
+	case !d.Passed:
+		return &exitError{code: exitFail, err: fmt.Errorf("no rate held the SLO; the drill ended on %s", d.Limit)}
 	}
 	return nil
 }
