@@ -15,9 +15,7 @@ import (
 )
 
 func drillSuite(t *testing.T) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "suite.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(`
+	return suiteFile(t, `
 environments:
   dev: {base_url: "http://127.0.0.1:1"}
 loadtests:
@@ -28,8 +26,7 @@ loadtests:
       - {name: health, path: /api/health}
     profile: [{constant: {rate: 10/s, duration: 1s}}]
     limits: {max_duration: 10s, max_requests: 100}
-`), 0o600))
-	return path
+`)
 }
 
 func readDrill(t *testing.T, path string) results.Drill {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,9 +13,7 @@ import (
 )
 
 func gateSuite(t *testing.T) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "suite.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(`
+	return suiteFile(t, `
 environments:
   dev: {base_url: "http://127.0.0.1:1"}
 loadtests:
@@ -27,8 +24,7 @@ loadtests:
       - {name: health, path: /api/health}
     profile: [{constant: {rate: 300/s, duration: 1s}}]
     limits: {max_duration: 10s, max_requests: 1000}
-`), 0o600))
-	return path
+`)
 }
 
 func slowRoute(route string, d time.Duration) demoapp.Faults {

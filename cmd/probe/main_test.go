@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -121,4 +122,12 @@ func TestDemo(t *testing.T) {
 	assert.Contains(t, stdout, "drill spike on dev: highest rate that held the SLO")
 	assert.Contains(t, stdout, "FAIL: gate spike on dev: fail (product latency p95)")
 	assert.Regexp(t, `HTML report: /.*/report\.html\n$`, stdout, "it ends with where the HTML report is")
+}
+
+// suiteFile writes a suite file for one test and returns its path.
+func suiteFile(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "suite.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	return path
 }
