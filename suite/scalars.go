@@ -155,6 +155,13 @@ func (p *Percent) parse(s string) error {
 
 func (Percent) schemaPattern() (string, string) { return percentPattern, "99.9%" }
 
+// ParsePercent reads a share like 99.9% or 1%.
+func ParsePercent(s string) (Percent, error) {
+	var p Percent
+	err := p.parse(s)
+	return p, err
+}
+
 func (p Percent) String() string { return strconv.FormatFloat(float64(p)*100, 'f', -1, 64) + "%" }
 
 var (

@@ -136,11 +136,7 @@ func absPath(p string) string {
 // against the first: the gate is expected to fail and to name that route.
 func demoGate(cmd *cobra.Command, log *slog.Logger, baseline, suitePath string) (*results.Gate, error) {
 	out := cmd.OutOrStdout()
-	cand := demoapp.New(demoapp.WithLogger(log))
-	if err := cand.SetFaults(demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.product": {Latency: demoapp.Duration(10 * time.Millisecond)}}}); err != nil {
-		return nil, err
-	}
-	srv, err := demoapp.Start(cmd.Context(), cand, "127.0.0.1:0", "")
+	srv, err := faultyShop(cmd, log, demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.product": {Latency: demoapp.Duration(10 * time.Millisecond)}}})
 	if err != nil {
 		return nil, err
 	}
@@ -172,11 +168,7 @@ func demoGate(cmd *cobra.Command, log *slog.Logger, baseline, suitePath string) 
 // requests a second), with short steps.
 func demoDrill(cmd *cobra.Command, log *slog.Logger, s *suite.Suite) (*results.Drill, error) {
 	out := cmd.OutOrStdout()
-	shop := demoapp.New(demoapp.WithLogger(log))
-	if err := shop.SetFaults(demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"*": {Capacity: 4, ServiceTime: demoapp.Duration(20 * time.Millisecond)}}}); err != nil {
-		return nil, err
-	}
-	srv, err := demoapp.Start(cmd.Context(), shop, "127.0.0.1:0", "")
+	srv, err := faultyShop(cmd, log, demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"*": {Capacity: 4, ServiceTime: demoapp.Duration(20 * time.Millisecond)}}})
 	if err != nil {
 		return nil, err
 	}
@@ -194,4 +186,13 @@ func demoDrill(cmd *cobra.Command, log *slog.Logger, s *suite.Suite) (*results.D
 		return nil, err
 	}
 	return d, reports.DrillText(out, d)
+}
+
+// faultyShop starts another demo shop, with faults, on a free loopback port.
+func faultyShop(cmd *cobra.Command, log *slog.Logger, f demoapp.Faults) (*demoapp.Server, error) {
+	shop := demoapp.New(demoapp.WithLogger(log))
+	if err := shop.SetFaults(f); err != nil {
+		return nil, err
+	}
+	return demoapp.Start(cmd.Context(), shop, "127.0.0.1:0", "")
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -84,7 +83,7 @@ func parseSLO(s string) (time.Duration, float64, error) {
 			p95, err = suite.ParseDuration(v)
 		case k == "errors":
 			var pct suite.Percent
-			if err = pctParse(&pct, v); err == nil {
+			if pct, err = suite.ParsePercent(v); err == nil {
 				errs = float64(pct)
 			}
 		default:
@@ -95,16 +94,6 @@ func parseSLO(s string) (time.Duration, float64, error) {
 		}
 	}
 	return p95, errs, nil
-}
-
-func pctParse(p *suite.Percent, v string) error {
-	num, ok := strings.CutSuffix(v, "%")
-	f, err := strconv.ParseFloat(num, 64)
-	if !ok || err != nil || f < 0 || f > 100 {
-		return fmt.Errorf("want a percentage like 1%%, got %q", v)
-	}
-	*p = suite.Percent(f / 100)
-	return nil
 }
 
 func runDrill(cmd *cobra.Command, log *slog.Logger, name string, f drillFlags) error {

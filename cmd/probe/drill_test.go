@@ -34,7 +34,7 @@ func readDrill(t *testing.T, path string) results.Drill {
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	var d results.Drill
-	require.NoError(t, jsonUnmarshal(data, &d))
+	require.NoError(t, json.Unmarshal(data, &d))
 	return d
 }
 
@@ -112,5 +112,3 @@ func TestDrillBadFlags(t *testing.T) {
 		assert.Contains(t, stderr, tt.err)
 	}
 }
-
-var jsonUnmarshal = json.Unmarshal

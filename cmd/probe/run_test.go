@@ -111,9 +111,7 @@ func TestRunDaemon(t *testing.T) {
 
 func mustLook(t *testing.T) string {
 	t.Helper()
-	p, err := execLookPath("chromium")
+	p, err := exec.LookPath("chromium")
 	require.NoError(t, err, "run 'make setup' to install chromium")
 	return p
 }
-
-var execLookPath = exec.LookPath

@@ -9,14 +9,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -27,6 +25,7 @@ import (
 	"time"
 
 	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/scripts/internal/shopproc"
 )
 
 func main() {
@@ -61,28 +60,11 @@ func run(ctx context.Context, rateList string, step time.Duration, memRate int, 
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", vegeta, "github.com/tsenart/vegeta/v12").CombinedOutput(); err != nil {
 		return fmt.Errorf("build vegeta: %v\n%s", err, out)
 	}
-	// The shop runs in its own process, so that this one stays small and
-	// the generators get the same machine.
-	shopCtx, stopShop := context.WithCancel(ctx)
-	defer stopShop()
-	shop := exec.CommandContext(shopCtx, probe, "demo-target", "--addr", "127.0.0.1:0")
-	stdout, err := shop.StdoutPipe()
+	base, stopShop, err := shopproc.Start(ctx, probe)
 	if err != nil {
 		return err
 	}
-	if err := shop.Start(); err != nil {
-		return fmt.Errorf("start demo shop: %w", err)
-	}
-	defer func() { stopShop(); _ = shop.Wait() }()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("demo shop: %w", err)
-	}
-	base, ok := strings.CutPrefix(strings.TrimSpace(line), "demo shop serving at ")
-	if !ok {
-		return fmt.Errorf("demo shop said %q", line)
-	}
-	go io.Copy(io.Discard, stdout) //nolint:errcheck // the shop's remaining output
+	defer stopShop()
 	target := base + "/api/health"
 
 	fmt.Printf("target %s, %s per rate\n\n", target, step)

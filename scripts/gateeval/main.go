@@ -7,12 +7,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -21,6 +19,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/probe-dev/probe/scripts/internal/shopproc"
 )
 
 type scenario struct {
@@ -96,11 +96,11 @@ loadtests:
 				}
 			}
 		}
-		baseURL, stopBase, err := shop(ctx, probe, base)
+		baseURL, stopBase, err := shopproc.Start(ctx, probe, base...)
 		if err != nil {
 			return err
 		}
-		candURL, stopCand, err := shop(ctx, probe, cand)
+		candURL, stopCand, err := shopproc.Start(ctx, probe, cand...)
 		if err != nil {
 			stopBase()
 			return err
@@ -146,34 +146,6 @@ func namedFail(out, route string) bool {
 		}
 	}
 	return false
-}
-
-// shop starts a demo shop process with the given flags and returns its URL.
-func shop(ctx context.Context, probe string, flags []string) (string, func(), error) {
-	sctx, cancel := context.WithCancel(ctx)
-	cmd := exec.CommandContext(sctx, probe, append([]string{"demo-target", "--addr", "127.0.0.1:0"}, flags...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		cancel()
-		return "", nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		cancel()
-		return "", nil, err
-	}
-	stop := func() { cancel(); _ = cmd.Wait() }
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		stop()
-		return "", nil, fmt.Errorf("demo shop: %w", err)
-	}
-	go io.Copy(io.Discard, stdout) //nolint:errcheck // the rest of its output
-	url, ok := strings.CutPrefix(strings.TrimSpace(line), "demo shop serving at ")
-	if !ok {
-		stop()
-		return "", nil, fmt.Errorf("demo shop said %q", line)
-	}
-	return url, stop, nil
 }
 
 // gate runs one side-by-side gate and returns its verdict and output.
