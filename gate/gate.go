@@ -64,14 +64,22 @@ type Pair struct {
 // p95, which is weaker and says so. Error counts get Fisher's exact test.
 // p-values are corrected across endpoints (Holm), and a shift must also be
 // large enough to matter.
+//
+// Summaries of scenario runs (results.StepsSummary) are judged per step the
+// same way; side by side a block may then hold a single run of each step, as
+// a browser flow is slow, and there is no throughput to judge.
 func Compare(pairs []Pair, o Options) *results.Gate {
-	o = o.withDefaults()
 	g := &results.Gate{Mode: "side-by-side", Pairs: len(pairs), Findings: []results.Finding{}}
 	if len(pairs) == 0 || pairs[0].Baseline == nil {
 		g.Verdict = results.GateInsufficient
 		g.Notes = append(g.Notes, "no data to compare")
 		return g
 	}
+	steps := pairs[0].Baseline.Kind == results.KindScenario
+	if steps && len(pairs) > 1 && o.MinRequests == 0 {
+		o.MinRequests = 1
+	}
+	o = o.withDefaults()
 	g.LoadTest, g.Env = pairs[0].Baseline.LoadTest, pairs[0].Baseline.Env
 	if len(pairs) == 1 {
 		g.Mode = "saved"
@@ -90,7 +98,9 @@ func Compare(pairs []Pair, o Options) *results.Gate {
 	decide(errs, o, func(f *results.Finding) bool { return f.Reason != "small" })
 	g.Findings = append(append(g.Findings, lat...), errs...)
 	g.Findings = append(g.Findings, newKinds(pairs, names, o)...)
-	g.Findings = append(g.Findings, throughput(pairs, o))
+	if !steps {
+		g.Findings = append(g.Findings, throughput(pairs, o))
+	}
 	g.Verdict = overall(g.Findings)
 	return g
 }

@@ -170,3 +170,55 @@ func TestThroughputGate(t *testing.T) {
 	require.Equal(t, results.GateFail, f.Verdict, "%+v", f)
 	assert.Equal(t, results.GateFail, g.Verdict)
 }
+
+// flowRuns builds n runs of a two-step flow whose product step takes
+// product×(1±5%) and whose home step takes 80ms×(1±5%).
+func flowRuns(rng *rand.Rand, n int, product time.Duration) []results.Run {
+	noisy := func(d time.Duration) time.Duration { return time.Duration(float64(d) * (0.95 + 0.1*rng.Float64())) }
+	var runs []results.Run
+	for range n {
+		steps := []results.Step{
+			{Name: "navigate /", Duration: noisy(80 * time.Millisecond), Status: results.Pass},
+			{Name: "navigate /products/1", Duration: noisy(product), Status: results.Pass},
+		}
+		runs = append(runs, results.Run{Scenario: "checkout", Env: "dev", Status: results.Pass,
+			Attempts: []results.Attempt{{Status: results.Pass, Duration: steps[0].Duration + steps[1].Duration, Steps: steps}}})
+	}
+	return runs
+}
+
+func TestCompareBrowserSteps(t *testing.T) {
+	tests := []struct {
+		name        string
+		pairs, runs int
+		product     time.Duration // the candidate's; the baseline's is 100ms
+		verdict     string
+		failing     string
+	}{
+		{"side by side, same build", 10, 1, 100 * time.Millisecond, results.GatePass, ""},
+		{"side by side, product step +30%", 10, 1, 130 * time.Millisecond, results.GateFail, "checkout: navigate /products/1"},
+		{"side by side, too few pairs", 3, 1, 130 * time.Millisecond, results.GateInsufficient, ""},
+		{"saved runs, product step +30%", 1, 40, 130 * time.Millisecond, results.GateFail, "checkout: navigate /products/1"},
+		{"saved runs, one run each", 1, 1, 130 * time.Millisecond, results.GateInsufficient, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(7, 9))
+			var pairs []Pair
+			for range tt.pairs {
+				pairs = append(pairs, Pair{
+					Baseline:  results.StepsSummary("checkout", "dev", flowRuns(rng, tt.runs, 100*time.Millisecond)),
+					Candidate: results.StepsSummary("checkout", "dev", flowRuns(rng, tt.runs, tt.product)),
+				})
+			}
+			g := Compare(pairs, Options{})
+			assert.Equal(t, tt.verdict, g.Verdict, "%+v", g.Findings)
+			for _, f := range g.Findings {
+				assert.NotEqual(t, "throughput", f.Metric, "a flow has no offered rate")
+				if f.Verdict == results.GateFail {
+					assert.Equal(t, tt.failing, f.Endpoint, f.Reason)
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"github.com/probe-dev/probe/loadtests"
 	"github.com/probe-dev/probe/reports"
 	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/scenarios"
 	"github.com/probe-dev/probe/store"
 	"github.com/probe-dev/probe/suite"
 	"github.com/spf13/cobra"
@@ -19,7 +21,8 @@ import (
 
 type gateFlags struct {
 	suitePath, env, baselineURL, candidateURL, baseline, candidate, outDir, report, baselineFrom, history string
-	pairs                                                                                                 int
+	browser                                                                                               string
+	pairs, runs                                                                                           int
 	rateScale                                                                                             float64
 	block, warmup                                                                                         time.Duration
 	autoExtend                                                                                            bool
@@ -28,7 +31,7 @@ type gateFlags struct {
 func newGate(log *slog.Logger) *cobra.Command {
 	var f gateFlags
 	cmd := &cobra.Command{
-		Use:   "gate [LOADTEST]",
+		Use:   "gate [LOADTEST|SCENARIO]",
 		Short: "Compare a candidate build with its baseline and fail on a real regression",
 		Long: `gate compares a candidate with its baseline, per endpoint: p95 latency (and
 p99 with enough requests), error rate, new error kinds and throughput, with
@@ -41,9 +44,14 @@ random order per pair, after a discarded warm-up, and compares block with
 block. Against saved summaries: gate --baseline base.json --candidate cand.json
 (from probe load); weaker, and the report says so.
 
+A scenario named instead of a load test is gated per step: each block is
+--runs runs of it against one build (browser flows in one Chromium), and each
+step's time and failures are judged as an endpoint's would be.
+
 Exit 0 pass, 1 fail (the endpoint and metric are named), 4 inconclusive or too
 little data, 2 bad input, 3 could not run.`,
 		Example: `  probe gate spike --env staging --baseline-url http://127.0.0.1:8081 --candidate-url http://127.0.0.1:8082
+  probe gate checkout --env staging --baseline-url http://127.0.0.1:8081 --candidate-url http://127.0.0.1:8082
   probe gate --baseline .probe/load/spike-prod.json --candidate .probe/load/spike-staging.json --report md`,
 		Args: argsBetween(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -61,14 +69,17 @@ little data, 2 bad input, 3 could not run.`,
 				if f.baselineFrom != "" {
 					b, err = baselineFromStore(cmd, f)
 				} else {
-					b, err = readSummary(f.baseline)
+					b, err = readGateSide(f.baseline)
 				}
 				if err != nil {
 					return err
 				}
-				c, err := readSummary(f.candidate)
+				c, err := readGateSide(f.candidate)
 				if err != nil {
 					return err
+				}
+				if b.Kind != c.Kind {
+					return badInput(fmt.Errorf("--baseline and --candidate differ in kind: give two load-test summaries or two sets of scenario runs"))
 				}
 				pairs = []gate.Pair{{Baseline: b, Candidate: c}}
 			case len(args) == 1 && f.baselineURL != "" && f.candidateURL != "":
@@ -96,18 +107,75 @@ little data, 2 bad input, 3 could not run.`,
 	fl.StringVar(&f.env, "env", "", "environment whose headers and variables to use (may be left out when the suite has one)")
 	fl.StringVar(&f.baselineURL, "baseline-url", "", "the baseline build's URL")
 	fl.StringVar(&f.candidateURL, "candidate-url", "", "the candidate build's URL")
-	fl.StringVar(&f.baseline, "baseline", "", "saved summary of the baseline (probe load)")
-	fl.StringVar(&f.candidate, "candidate", "", "saved summary of the candidate (probe load)")
+	fl.StringVar(&f.baseline, "baseline", "", "the baseline saved: a summary (probe load), or a run or folder of runs (probe check)")
+	fl.StringVar(&f.candidate, "candidate", "", "the candidate saved, as --baseline")
 	fl.StringVar(&f.baselineFrom, "baseline-from", "", "store: the last baseline kept by 'probe load --save-baseline' for the candidate's load test and env")
 	fl.StringVar(&f.history, "history", store.DefaultPath, "SQLite file that keeps baselines")
 	fl.IntVar(&f.pairs, "pairs", 10, "block pairs side by side")
-	fl.DurationVar(&f.block, "block", 3*time.Second, "length of one block")
+	fl.DurationVar(&f.block, "block", 3*time.Second, "length of one block of a load test")
+	fl.IntVar(&f.runs, "runs", 1, "runs of a scenario per block")
+	fl.StringVar(&f.browser, "browser", "", "Chromium to run browser flows with (default: chromium on PATH)")
 	fl.DurationVar(&f.warmup, "warmup", time.Second, "warm-up per build, discarded")
 	fl.Float64Var(&f.rateScale, "rate-scale", 1, "multiply the load test's rates, for enough requests per block")
 	fl.BoolVar(&f.autoExtend, "auto-extend", false, "when inconclusive, run as many block pairs again once")
 	fl.StringVar(&f.outDir, "out", filepath.Join(".probe", "gate"), "folder for reports")
 	fl.StringVar(&f.report, "report", "", "also write reports under --out: a list of text,html,md,junit,json")
 	return cmd
+}
+
+// readGateSide reads one side of a saved gate: a load test's summary, or
+// scenario runs (one run's JSON, or a folder of them) judged per step.
+func readGateSide(path string) (*results.Summary, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("read %s: %w", path, err))
+	}
+	var files []string
+	if st.IsDir() {
+		if files, err = filepath.Glob(filepath.Join(path, "*.json")); err != nil || len(files) == 0 {
+			return nil, badInput(fmt.Errorf("%s: no run JSON files in this folder; give the --out folder of probe check or a summary file", path))
+		}
+	} else {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("read %s: %w", path, err))
+		}
+		var head struct {
+			Schema string `json:"schema"`
+		}
+		if json.Unmarshal(b, &head) != nil || head.Schema != "" {
+			return readSummary(path)
+		}
+		files = []string{path}
+	}
+	var runs []results.Run
+	for _, p := range files {
+		r, err := readRun(p)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, *r)
+	}
+	name := runs[0].Scenario
+	for _, r := range runs {
+		if r.Scenario != name {
+			name = "runs"
+		}
+	}
+	return results.StepsSummary(name, runs[0].Env, runs), nil
+}
+
+func readRun(path string) (*results.Run, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("read run: %w", err))
+	}
+	defer fh.Close()
+	r, err := results.ReadRun(fh)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("%s: %w", path, err))
+	}
+	return r, nil
 }
 
 func readSummary(path string) (*results.Summary, error) {
@@ -123,30 +191,32 @@ func readSummary(path string) (*results.Summary, error) {
 	return s, nil
 }
 
-// sideBySide runs the load test against both builds in interleaved blocks:
-// each pair in a random order (A B or B A), the same profile squeezed into
-// each block, after a warm-up of each that is thrown away.
+// sideBySide runs the load test (or the scenario) named name against both
+// builds in interleaved blocks.
 func sideBySide(cmd *cobra.Command, log *slog.Logger, name string, f gateFlags) ([]gate.Pair, error) {
 	ctx := cmd.Context()
 	s, err := suite.Load(f.suitePath)
 	if err != nil {
 		return nil, err
 	}
-	lt := s.LoadTest(name)
-	if lt == nil {
-		return nil, badInput(fmt.Errorf("no load test %q in the suite", name))
-	}
 	env, err := pickEnv(s, f.env)
 	if err != nil {
 		return nil, err
 	}
-	if f.pairs < 1 || f.block <= 0 {
-		return nil, usageError{fmt.Errorf("--pairs and --block must be above 0")}
+	if f.pairs < 1 || f.block <= 0 || f.runs < 1 {
+		return nil, usageError{fmt.Errorf("--pairs, --block and --runs must be above 0")}
+	}
+	lt, sc := s.LoadTest(name), s.Scenario(name)
+	if lt == nil && sc == nil {
+		return nil, badInput(fmt.Errorf("no load test or scenario %q in the suite", name))
 	}
 	for _, u := range []string{f.baselineURL, f.candidateURL} {
 		if err := loadtests.Preflight(ctx, u); err != nil {
 			return nil, &exitError{code: exitCouldNotRun, err: err}
 		}
+	}
+	if lt == nil {
+		return scenarioBlocks(cmd, log, s, sc, env, f)
 	}
 	e := s.Environments[env]
 	headers := map[string]string{}
@@ -156,13 +226,62 @@ func sideBySide(cmd *cobra.Command, log *slog.Logger, name string, f gateFlags) 
 	for k, v := range e.Headers {
 		headers[k] = v
 	}
-	one := func(url string, d time.Duration) (*results.Summary, error) {
+	return interleave(cmd, f, func(url string, warm bool) (*results.Summary, error) {
+		d := f.block
+		if warm {
+			d = f.warmup
+		}
 		o := loadtests.Options{Env: env, BaseURL: url, Headers: headers, Vars: e.Variables, Duration: d, AbortAfter: -1, Log: log,
 			Seed: rand.Uint64(), RateScale: f.rateScale}
 		if e.Protected {
 			o.RateCap = e.MaxRate.PerSecond()
 		}
-		sum, err := loadtests.Run(ctx, lt, o)
+		return loadtests.Run(ctx, lt, o)
+	})
+}
+
+// scenarioBlocks gates a scenario's steps: a block is --runs runs of it
+// against one build, in one browser shared by both builds (a fresh context
+// per run), so the browser's own warm-up does not favour either.
+func scenarioBlocks(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, sc *suite.Scenario, env string, f gateFlags) ([]gate.Pair, error) {
+	opts := []scenarios.Option{scenarios.WithRedactor(s.Redactor)}
+	if sc.Kind == suite.KindBrowser {
+		b, err := scenarios.NewBrowser(f.browser, log)
+		if err != nil {
+			return nil, &exitError{code: exitCouldNotRun, err: err}
+		}
+		defer b.Close()
+		opts = append(opts, scenarios.WithBrowser(b))
+	}
+	runner := scenarios.NewRunner(log, opts...)
+	return interleave(cmd, f, func(url string, warm bool) (*results.Summary, error) {
+		target, err := scenarios.TargetFor(s, env, url)
+		if err != nil {
+			return nil, badInput(err)
+		}
+		n := f.runs
+		if warm {
+			n = 1
+		}
+		var runs []results.Run
+		for range n {
+			run := runner.Run(cmd.Context(), sc, target)
+			if run.Status == results.InfraError {
+				return nil, &exitError{code: exitCouldNotRun, err: fmt.Errorf("scenario %q against %s: %s", sc.Name, url, run.Reason)}
+			}
+			runs = append(runs, run)
+		}
+		return results.StepsSummary(sc.Name, env, runs), nil
+	})
+}
+
+// interleave runs block pairs: each pair in a random order (A B or B A),
+// after a warm-up of each build that is thrown away, so drift of a shared
+// machine falls on both alike.
+func interleave(cmd *cobra.Command, f gateFlags, block func(url string, warm bool) (*results.Summary, error)) ([]gate.Pair, error) {
+	ctx := cmd.Context()
+	one := func(url string, warm bool) (*results.Summary, error) {
+		sum, err := block(url, warm)
 		if err != nil {
 			return nil, err
 		}
@@ -173,28 +292,27 @@ func sideBySide(cmd *cobra.Command, log *slog.Logger, name string, f gateFlags) 
 	}
 	if f.warmup > 0 {
 		for _, u := range []string{f.baselineURL, f.candidateURL} {
-			if _, err := one(u, f.warmup); err != nil {
+			if _, err := one(u, true); err != nil {
 				return nil, err
 			}
 		}
 	}
 	var pairs []gate.Pair
 	for i := range f.pairs {
-		var p gate.Pair
 		first, second := f.baselineURL, f.candidateURL
 		swap := rand.IntN(2) == 1
 		if swap {
 			first, second = second, first
 		}
-		a, err := one(first, f.block)
+		a, err := one(first, false)
 		if err != nil {
 			return nil, err
 		}
-		b, err := one(second, f.block)
+		b, err := one(second, false)
 		if err != nil {
 			return nil, err
 		}
-		p.Baseline, p.Candidate = a, b
+		p := gate.Pair{Baseline: a, Candidate: b}
 		if swap {
 			p.Baseline, p.Candidate = b, a
 		}

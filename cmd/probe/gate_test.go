@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/probe-dev/probe/demoapp"
 	"github.com/probe-dev/probe/demoapp/demotest"
+	"github.com/probe-dev/probe/results"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -126,4 +128,58 @@ func TestGateBaselineFromStore(t *testing.T) {
 	code, _, stderr = runProbe(t, "gate", "--baseline-from", "store", "--history", filepath.Join(dir, "empty.db"), "--candidate", filepath.Join(dir, "cand", "shop-dev.json"))
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "no baseline saved for shop on dev")
+}
+
+// TestGateBrowserSteps gates a browser flow per step in real Chromium: a
+// candidate whose product page is 300ms slower fails on that step alone.
+// Saved single runs are too few to judge, and say so.
+func TestGateBrowserSteps(t *testing.T) {
+	suitePath := suiteFile(t, `
+environments:
+  dev: {base_url: "http://127.0.0.1:1"}
+scenarios:
+  - name: browse
+    kind: browser
+    envs: [dev]
+    steps:
+      - navigate: /
+      - navigate: /products/1
+      - wait_visible: "#add-to-cart"
+`)
+	_, baseURL := demotest.Start(t, demoapp.Faults{})
+	_, candURL := demotest.Start(t, slowRoute("product", 300*time.Millisecond))
+	code, stdout, stderr := runProbe(t, "gate", "browse", "--suite", suitePath, "--baseline-url", baseURL, "--candidate-url", candURL,
+		"--pairs", "5", "--out", t.TempDir())
+	require.Equal(t, 1, code, "%s\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "gate browse on dev (side-by-side, 5 block pairs): FAIL")
+	failing := 0
+	for _, line := range strings.Split(stdout, "\n") {
+		if strings.Contains(line, " fail ") {
+			failing++
+			assert.Contains(t, line, "browse: navigate /products/1")
+		}
+	}
+	assert.Equal(t, 1, failing, stdout)
+	assert.NotContains(t, stdout, "throughput")
+
+	dir := t.TempDir()
+	for name, url := range map[string]string{"base": baseURL, "cand": candURL} {
+		code, _, stderr := runProbe(t, "check", "browse", "--suite", suitePath, "--base-url", url, "--out", filepath.Join(dir, name))
+		require.Equal(t, 0, code, stderr)
+	}
+	code, stdout, _ = runProbe(t, "gate", "--baseline", filepath.Join(dir, "base"), "--candidate", filepath.Join(dir, "cand", "browse-dev.json"))
+	assert.Equal(t, 4, code, stdout)
+	assert.Contains(t, stdout, "insufficient-data")
+	assert.Contains(t, stdout, "1 and 1 requests; 20 needed each")
+
+	code, _, stderr = runProbe(t, "gate", "--baseline", filepath.Join(dir, "base"), "--candidate", writeSummaryFile(t))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--baseline and --candidate differ in kind")
+}
+
+func writeSummaryFile(t *testing.T) string {
+	path := filepath.Join(t.TempDir(), "shop-dev.json")
+	s := &results.Summary{LoadTest: "shop", Env: "dev", Overall: results.NewEndpoint("overall", "", "")}
+	require.NoError(t, writeFile(path, s.WriteJSON))
+	return path
 }

@@ -76,14 +76,9 @@ exactly. Thresholds are not judged again here; the summary says it is merged.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var parts []*results.Summary
 			for _, name := range args {
-				f, err := os.Open(name)
+				s, err := readSummary(name)
 				if err != nil {
-					return badInput(fmt.Errorf("read shard: %w", err))
-				}
-				s, err := results.ReadSummary(f)
-				f.Close()
-				if err != nil {
-					return badInput(fmt.Errorf("%s: %w", name, err))
+					return err
 				}
 				parts = append(parts, s)
 			}
