@@ -34,9 +34,11 @@ lint:
 	$(GO) vet $(PKGS)
 	$(GO) run $(STATICCHECK) $(PKGS)
 
-## fuzz: fuzz the suite loader for a while; new findings land in testdata/fuzz
+## fuzz: fuzz the parsers (suite loader, summary and run files) for a while; new findings land in testdata/fuzz
 fuzz:
 	$(GO) test ./suite -run '^$$' -fuzz FuzzLoad -fuzztime 60s
+	$(GO) test ./results -run '^$$' -fuzz FuzzReadSummary -fuzztime 30s
+	$(GO) test ./results -run '^$$' -fuzz FuzzReadRun -fuzztime 30s
 
 ## schema: regenerate the committed JSON Schema
 schema:

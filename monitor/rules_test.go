@@ -12,7 +12,8 @@ import (
 )
 
 // TestRules: the committed rules are what the example suite generates, and
-// Prometheus' own promtool accepts them and passes their unit tests.
+// Prometheus' own promtool accepts them, passes their unit tests and accepts
+// the example configuration that loads them.
 func TestRules(t *testing.T) {
 	s, err := suite.Load("../examples/shop", suite.WithLookupEnv(func(string) (string, bool) { return "", false }))
 	require.NoError(t, err)
@@ -25,6 +26,8 @@ func TestRules(t *testing.T) {
 	for _, args := range [][]string{
 		{"check", "rules", filepath.Join("..", "deploy", "prometheus", "rules.yml")},
 		{"test", "rules", filepath.Join("..", "deploy", "prometheus", "rules_test.yml")},
+		// The example configuration, with the rule files it names.
+		{"check", "config", filepath.Join("..", "deploy", "prometheus", "prometheus.yml")},
 	} {
 		out, err := exec.Command(promtool, args...).CombinedOutput()
 		assert.NoError(t, err, "promtool %v:\n%s", args, out)

@@ -15,13 +15,13 @@ const SummarySchema = "probe.summary/v1"
 // Summary is everything a load test measured, in a few kilobytes however
 // long it ran: counts, HDR histograms and a one-second timeline.
 type Summary struct {
-	Schema   string        `json:"schema"`
-	LoadTest string        `json:"loadtest"`
-	Env      string        `json:"env"`
-	Shard    string        `json:"shard,omitempty"` // "I/N" for one slice of a distributed test
+	Schema   string `json:"schema"`
+	LoadTest string `json:"loadtest"`
+	Env      string `json:"env"`
+	Shard    string `json:"shard,omitempty"` // "I/N" for one slice of a distributed test
 	// Kind is empty for a load test and "scenario" when the endpoints are
 	// the steps of scenario runs (StepsSummary): nothing was planned.
-	Kind string `json:"kind,omitempty"`
+	Kind     string        `json:"kind,omitempty"`
 	Start    time.Time     `json:"start"`
 	Duration time.Duration `json:"duration_ns"`  // from the first send to the last answer
 	SendSpan time.Duration `json:"send_span_ns"` // from the first send to the last

@@ -203,12 +203,16 @@ func sideBySide(cmd *cobra.Command, log *slog.Logger, name string, f gateFlags) 
 	if err != nil {
 		return nil, err
 	}
-	if f.pairs < 1 || f.block <= 0 || f.runs < 1 {
-		return nil, usageError{fmt.Errorf("--pairs, --block and --runs must be above 0")}
-	}
 	lt, sc := s.LoadTest(name), s.Scenario(name)
-	if lt == nil && sc == nil {
+	switch {
+	case lt == nil && sc == nil:
 		return nil, badInput(fmt.Errorf("no load test or scenario %q in the suite", name))
+	case f.pairs < 1:
+		return nil, usageError{fmt.Errorf("--pairs %d: must be above 0", f.pairs)}
+	case lt != nil && f.block <= 0:
+		return nil, usageError{fmt.Errorf("--block %s: must be above 0", f.block)}
+	case lt == nil && f.runs < 1:
+		return nil, usageError{fmt.Errorf("--runs %d: must be above 0", f.runs)}
 	}
 	for _, u := range []string{f.baselineURL, f.candidateURL} {
 		if err := loadtests.Preflight(ctx, u); err != nil {

@@ -96,6 +96,9 @@ func TestGateSavedAndBadInput(t *testing.T) {
 		{[]string{"gate", "--baseline", base}, 2, "give --candidate and one of --baseline or --baseline-from store"},
 		{[]string{"gate", "--baseline", base, "--candidate", filepath.Join(dir, "nope.json")}, 2, "no such file"},
 		{[]string{"gate", "shop", "--suite", suitePath, "--baseline-url", "http://" + freePort(t), "--candidate-url", "http://" + freePort(t)}, 3, "unreachable"},
+		{[]string{"gate", "nope", "--suite", suitePath, "--baseline-url", "http://127.0.0.1:1", "--candidate-url", "http://127.0.0.1:2"}, 2, `no load test or scenario "nope" in the suite`},
+		{[]string{"gate", "shop", "--suite", suitePath, "--baseline-url", "http://127.0.0.1:1", "--candidate-url", "http://127.0.0.1:2", "--pairs", "0"}, 2, "--pairs 0: must be above 0"},
+		{[]string{"gate", "--baseline", t.TempDir(), "--candidate", base}, 2, "no run JSON files in this folder"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.args), func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -161,11 +162,7 @@ func TestLoadMetrics(t *testing.T) {
 // TestLoadSIGTERM sends SIGTERM to a real probe process mid-run: it stops
 // sending, waits for what is in flight, and writes a partial summary.
 func TestLoadSIGTERM(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "probe")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
-
+	bin := buildProbe(t)
 	shop, url := demotest.Start(t, demoapp.Faults{})
 	path := filepath.Join(t.TempDir(), "suite.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(`
@@ -202,4 +199,100 @@ loadtests:
 	assert.Equal(t, "interrupted", s.Stop)
 	assert.Less(t, s.Sent, s.Planned)
 	assert.Equal(t, shop.Stats()["api.health"].Requests, s.Sent, "requests in flight were waited for")
+}
+
+// buildProbe builds the probe binary, for tests that need real processes.
+func buildProbe(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "probe")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	return bin
+}
+
+// TestLoadShardProcesses runs a load test as N shard processes at once, as
+// the Indexed Job in deploy/kubernetes does, merges their summaries, and
+// compares with one process running it whole: the same request count, the
+// shop's own count, and histograms that add exactly. A slice's failed
+// threshold does not fail its process; the merge judges the whole.
+func TestLoadShardProcesses(t *testing.T) {
+	const n = 3
+	bin := buildProbe(t)
+	shop, url := demotest.Start(t, slowRoute("*", 2*time.Millisecond))
+	path := suiteFile(t, `
+environments:
+  dev: {base_url: "`+url+`"}
+loadtests:
+  - name: split
+    targets:
+      - {name: products, path: /api/products, weight: 2}
+      - {name: health, path: /api/health}
+    profile: [{constant: {rate: 150/s, duration: 2s}}]
+    thresholds: [{p95: 1ms}]
+    limits: {max_duration: 10s, max_requests: 1000}
+`)
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	outs := make([][]byte, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			cmd := exec.CommandContext(t.Context(), bin, "load", "split", "--env", "dev", "--suite", path, "--no-abort",
+				"--shard", fmt.Sprintf("%d/%d", i, n), "--out", dir)
+			outs[i], errs[i] = cmd.CombinedOutput()
+		})
+	}
+	wg.Wait()
+	var parts []*results.Summary
+	mergeArgs := []string{"report", "merge", "--suite", path, "--out", filepath.Join(dir, "merged.json")}
+	for i := range n {
+		require.NoError(t, errs[i], "a shard whose slice fails a threshold still exits 0:\n%s", outs[i])
+		assert.Contains(t, string(outs[i]), "a threshold failed on this slice")
+		file := filepath.Join(dir, fmt.Sprintf("split-dev-shard%dof%d.json", i, n))
+		parts = append(parts, readSummaryFile(t, file))
+		mergeArgs = append(mergeArgs, file)
+	}
+	shardStats := shop.Stats()
+	shardSent := shardStats["api.products"].Requests + shardStats["api.health"].Requests
+
+	merge := exec.CommandContext(t.Context(), bin, mergeArgs...)
+	out, err := merge.CombinedOutput()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, string(out))
+	assert.Equal(t, 1, ee.ExitCode(), "the merged summary fails p95 < 1ms:\n%s", out)
+	merged := readSummaryFile(t, filepath.Join(dir, "merged.json"))
+	require.Len(t, merged.Thresholds, 1)
+	assert.False(t, merged.Thresholds[0].Pass)
+
+	single := exec.CommandContext(t.Context(), bin, "load", "split", "--env", "dev", "--suite", path, "--no-abort", "--out", filepath.Join(dir, "single"))
+	out, err = single.CombinedOutput()
+	require.ErrorAs(t, err, &ee, string(out))
+	whole := readSummaryFile(t, filepath.Join(dir, "single", "split-dev.json"))
+
+	assert.Equal(t, int64(300), whole.Planned)
+	assert.Equal(t, whole.Planned, merged.Planned)
+	assert.Equal(t, whole.Sent, merged.Sent, "the shards together send what one process sends")
+	assert.Equal(t, whole.Overall.Requests, merged.Overall.Requests)
+	assert.Equal(t, shardSent, merged.Sent, "and what the shop counted")
+	// Targets are picked at random by weight, so per endpoint the shards
+	// are compared with the shop's counter, not with the single run.
+	for name, route := range map[string]string{"products": "api.products", "health": "api.health"} {
+		assert.Equal(t, shardStats[route].Requests, merged.Endpoint(name).Requests, name)
+	}
+	sum := results.NewHistogram()
+	var count int64
+	for _, p := range parts {
+		sum.Merge(p.Overall.Latency)
+		count += p.Overall.Latency.Count()
+	}
+	assert.True(t, sum.Equal(merged.Overall.Latency), "the merged histogram is the sum of the shards'")
+	assert.Equal(t, count, merged.Overall.Latency.Count())
+}
+
+func readSummaryFile(t *testing.T, path string) *results.Summary {
+	t.Helper()
+	s, err := readSummary(path)
+	require.NoError(t, err)
+	return s
 }

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/probe-dev/probe/loadtests"
 	"github.com/probe-dev/probe/reports"
 	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/suite"
 	"github.com/spf13/cobra"
 )
 
@@ -59,14 +61,15 @@ requests and GitHub's job summary; JUnit has a testcase per step and threshold.`
 }
 
 func newReportMerge() *cobra.Command {
-	var out string
+	var out, suitePath string
 	cmd := &cobra.Command{
 		Use:   "merge SHARD…",
 		Short: "Join the shard summaries of one distributed load test",
 		Long: `merge joins the summaries that 'probe load --shard I/N' wrote on N machines
 into the summary one run would have written: counts and HDR histograms add
-exactly. Thresholds are not judged again here; the summary says it is merged.`,
-		Example: `  probe report merge shards/spike-prod-shard*.json --out spike-prod.json`,
+exactly. With --suite the load test's thresholds are judged again on the
+whole (a shard's own exit code ignores them), and a failure exits 1.`,
+		Example: `  probe report merge shards/spike-staging-shard*.json --out spike-staging.json --suite .`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageError{errors.New("give the shard summaries to merge")}
@@ -86,13 +89,39 @@ exactly. Thresholds are not judged again here; the summary says it is merged.`,
 			if err != nil {
 				return badInput(err)
 			}
-			if out == "" {
-				return merged.WriteJSON(cmd.OutOrStdout())
+			if suitePath != "" {
+				s, err := suite.Load(suitePath)
+				if err != nil {
+					return err
+				}
+				lt := s.LoadTest(merged.LoadTest)
+				if lt == nil {
+					return badInput(fmt.Errorf("--suite %s has no load test %q to judge the merged summary by", suitePath, merged.LoadTest))
+				}
+				merged.Thresholds = loadtests.Judge(lt, merged)
 			}
-			return writeFile(out, merged.WriteJSON)
+			// The text goes beside the JSON, never into it.
+			text := cmd.OutOrStdout()
+			if out == "" {
+				text = cmd.ErrOrStderr()
+				err = merged.WriteJSON(cmd.OutOrStdout())
+			} else {
+				err = writeFile(out, merged.WriteJSON)
+			}
+			if err != nil {
+				return err
+			}
+			if err := reports.SummaryText(text, merged, false); err != nil {
+				return err
+			}
+			if merged.Failed() {
+				return &exitError{code: exitFail, err: fmt.Errorf("load test %q: a threshold failed on the merged summary", merged.LoadTest)}
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "write the merged summary here instead of standard output")
+	cmd.Flags().StringVar(&suitePath, "suite", "", "judge the load test's thresholds again on the merged summary (exit 1 when one fails)")
 	return cmd
 }
 

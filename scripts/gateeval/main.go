@@ -116,6 +116,10 @@ loadtests:
 				return err
 			}
 			took = append(took, time.Since(start))
+			if verdict != sc.want {
+				// The whole table of a miss, to see what the gate saw.
+				fmt.Fprintf(os.Stderr, "%s: gate %s, want %s\n%s\n", sc.name, verdict, sc.want, out)
+			}
 			switch verdict {
 			case "pass":
 				pass++
