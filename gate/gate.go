@@ -86,6 +86,11 @@ func Compare(pairs []Pair, o Options) *results.Gate {
 		g.Notes = append(g.Notes, "two saved runs, not interleaved blocks: drift between them is not cancelled out; prefer --baseline-url and --candidate-url")
 	}
 	names := endpointNames(pairs)
+	if len(names) == 0 {
+		g.Verdict = results.GateInsufficient
+		g.Notes = append(g.Notes, "no endpoint or step on either side: nothing to compare")
+		return g
+	}
 	var lat, errs []results.Finding
 	for _, name := range names {
 		lat = append(lat, latency(pairs, name, 0.95, "latency p95", o))

@@ -200,6 +200,7 @@ func TestCompareBrowserSteps(t *testing.T) {
 		{"side by side, too few pairs", 3, 1, 130 * time.Millisecond, results.GateInsufficient, ""},
 		{"saved runs, product step +30%", 1, 40, 130 * time.Millisecond, results.GateFail, "checkout: navigate /products/1"},
 		{"saved runs, one run each", 1, 1, 130 * time.Millisecond, results.GateInsufficient, ""},
+		{"no runs at all", 10, 0, 100 * time.Millisecond, results.GateInsufficient, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -165,30 +166,26 @@ func readGateSide(path string) (*results.Summary, error) {
 	return results.StepsSummary(name, runs[0].Env, runs), nil
 }
 
-func readRun(path string) (*results.Run, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, badInput(fmt.Errorf("read run: %w", err))
-	}
-	defer fh.Close()
-	r, err := results.ReadRun(fh)
-	if err != nil {
-		return nil, badInput(fmt.Errorf("%s: %w", path, err))
-	}
-	return r, nil
-}
+func readRun(path string) (*results.Run, error) { return readResult(path, "run", results.ReadRun) }
 
 func readSummary(path string) (*results.Summary, error) {
+	return readResult(path, "summary", results.ReadSummary)
+}
+
+// readResult reads one results file; every mistake is bad input that names
+// the file.
+func readResult[T any](path, what string, read func(io.Reader) (T, error)) (T, error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, badInput(fmt.Errorf("read summary: %w", err))
+		var zero T
+		return zero, badInput(fmt.Errorf("read %s: %w", what, err))
 	}
 	defer fh.Close()
-	s, err := results.ReadSummary(fh)
+	v, err := read(fh)
 	if err != nil {
-		return nil, badInput(fmt.Errorf("%s: %w", path, err))
+		return v, badInput(fmt.Errorf("%s: %w", path, err))
 	}
-	return s, nil
+	return v, nil
 }
 
 // sideBySide runs the load test (or the scenario) named name against both
