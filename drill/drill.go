@@ -1,6 +1,7 @@
 package drill
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -33,15 +34,9 @@ type Config struct {
 // Run steps the rate up until the SLO breaks, refines between the last good
 // and the first bad rate, and fits the Universal Scalability Law.
 func Run(ctx context.Context, cfg Config, run StepRunner) (*results.Drill, error) {
-	if cfg.ErrorCeiling == 0 {
-		cfg.ErrorCeiling = 0.2
-	}
-	if cfg.Refine == 0 {
-		cfg.Refine = 2
-	}
-	if cfg.GeneratorLate == 0 {
-		cfg.GeneratorLate = 0.1
-	}
+	cfg.ErrorCeiling = cmp.Or(cfg.ErrorCeiling, 0.2)
+	cfg.Refine = cmp.Or(cfg.Refine, 2)
+	cfg.GeneratorLate = cmp.Or(cfg.GeneratorLate, 0.1)
 	if cfg.Start <= 0 || cfg.StepDuration <= 0 || (cfg.Step <= 0 && cfg.Factor <= 1) {
 		return nil, fmt.Errorf("drill: need a start rate, a step (or a factor above 1) and a step duration")
 	}

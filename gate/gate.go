@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -24,31 +25,16 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	def := func(v *float64, d float64) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&o.Alpha, 0.05)
-	def(&o.MinRatio, 1.05)
-	def(&o.MinErrorPoints, 0.002)
-	def(&o.MinErrorRel, 0.5)
-	def(&o.Throughput, 0.98)
-	if o.MinDelta == 0 {
-		o.MinDelta = 2 * time.Millisecond
-	}
-	if o.NewKindCount == 0 {
-		o.NewKindCount = 5
-	}
-	if o.MinRequests == 0 {
-		o.MinRequests = 20
-	}
-	if o.MinPairs == 0 {
-		o.MinPairs = 5
-	}
-	if o.P99Requests == 0 {
-		o.P99Requests = 200
-	}
+	o.Alpha = cmp.Or(o.Alpha, 0.05)
+	o.MinRatio = cmp.Or(o.MinRatio, 1.05)
+	o.MinDelta = cmp.Or(o.MinDelta, 2*time.Millisecond)
+	o.MinErrorPoints = cmp.Or(o.MinErrorPoints, 0.002)
+	o.MinErrorRel = cmp.Or(o.MinErrorRel, 0.5)
+	o.NewKindCount = cmp.Or(o.NewKindCount, 5)
+	o.MinRequests = cmp.Or(o.MinRequests, 20)
+	o.MinPairs = cmp.Or(o.MinPairs, 5)
+	o.P99Requests = cmp.Or(o.P99Requests, 200)
+	o.Throughput = cmp.Or(o.Throughput, 0.98)
 	return o
 }
 

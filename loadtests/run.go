@@ -1,6 +1,7 @@
 package loadtests
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -221,18 +222,10 @@ func withDefaults(o Options) Options {
 	if o.Shards < 1 {
 		o.Shards, o.Shard = 1, 0
 	}
-	if o.Workers == 0 {
-		o.Workers = 64
-	}
-	if o.MaxWorkers == 0 {
-		o.MaxWorkers = 10_000
-	}
-	if o.Connections == 0 {
-		o.Connections = 10_000
-	}
-	if o.Grace == 0 {
-		o.Grace = 5 * time.Second
-	}
+	o.Workers = cmp.Or(o.Workers, 64)
+	o.MaxWorkers = cmp.Or(o.MaxWorkers, 10_000)
+	o.Connections = cmp.Or(o.Connections, 10_000)
+	o.Grace = cmp.Or(o.Grace, 5*time.Second)
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}

@@ -14,21 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func drillSuite(t *testing.T) string {
-	return suiteFile(t, `
-environments:
-  dev: {base_url: "http://127.0.0.1:1"}
-loadtests:
-  - name: three
-    targets:
-      - {name: products, path: /api/products}
-      - {name: product, path: "/api/products/{{randInt 1 20}}"}
-      - {name: health, path: /api/health}
-    profile: [{constant: {rate: 10/s, duration: 1s}}]
-    limits: {max_duration: 10s, max_requests: 100}
-`)
-}
-
 func readDrill(t *testing.T, path string) results.Drill {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -41,7 +26,7 @@ func readDrill(t *testing.T, path string) results.Drill {
 // TestDrill runs drills against demo shops with known capacities: K requests
 // in service for a fixed service time hold K/service time per second.
 func TestDrill(t *testing.T) {
-	suitePath := drillSuite(t)
+	suitePath := threeRouteSuite(t, "three", "10/s", 100)
 	capacity := func(route string, k int, service time.Duration) demoapp.Faults {
 		return demoapp.Faults{Routes: map[string]demoapp.RouteFaults{route: {Capacity: k, ServiceTime: demoapp.Duration(service)}}}
 	}
@@ -97,7 +82,7 @@ func TestDrill(t *testing.T) {
 }
 
 func TestDrillBadFlags(t *testing.T) {
-	suitePath := drillSuite(t)
+	suitePath := threeRouteSuite(t, "three", "10/s", 100)
 	for _, tt := range []struct {
 		args []string
 		err  string

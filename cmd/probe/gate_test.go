@@ -14,21 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func gateSuite(t *testing.T) string {
-	return suiteFile(t, `
-environments:
-  dev: {base_url: "http://127.0.0.1:1"}
-loadtests:
-  - name: shop
-    targets:
-      - {name: products, path: /api/products}
-      - {name: product, path: "/api/products/{{randInt 1 20}}"}
-      - {name: health, path: /api/health}
-    profile: [{constant: {rate: 300/s, duration: 1s}}]
-    limits: {max_duration: 10s, max_requests: 1000}
-`)
-}
-
 func slowRoute(route string, d time.Duration) demoapp.Faults {
 	return demoapp.Faults{Routes: map[string]demoapp.RouteFaults{route: {Latency: demoapp.Duration(d)}}}
 }
@@ -36,7 +21,7 @@ func slowRoute(route string, d time.Duration) demoapp.Faults {
 // TestGateSideBySide runs the gate against two demo shops: the same build
 // passes; a build with one slowed route fails and names it.
 func TestGateSideBySide(t *testing.T) {
-	suitePath := gateSuite(t)
+	suitePath := threeRouteSuite(t, "shop", "300/s", 1000)
 	base := slowRoute("api.product", 4*time.Millisecond)
 	tests := []struct {
 		name      string
@@ -73,7 +58,7 @@ func TestGateSideBySide(t *testing.T) {
 }
 
 func TestGateSavedAndBadInput(t *testing.T) {
-	suitePath := gateSuite(t)
+	suitePath := threeRouteSuite(t, "shop", "300/s", 1000)
 	dir := t.TempDir()
 	for name, f := range map[string]demoapp.Faults{"base": slowRoute("api.health", 2*time.Millisecond), "cand": slowRoute("api.health", 30*time.Millisecond)} {
 		_, url := demotest.Start(t, f)
@@ -112,7 +97,7 @@ func TestGateSavedAndBadInput(t *testing.T) {
 // TestGateBaselineFromStore keeps a passing run as the baseline and gates a
 // later candidate summary against it.
 func TestGateBaselineFromStore(t *testing.T) {
-	suitePath := gateSuite(t)
+	suitePath := threeRouteSuite(t, "shop", "300/s", 1000)
 	dir := t.TempDir()
 	history := filepath.Join(dir, "history.db")
 	_, fast := demotest.Start(t, slowRoute("api.health", 2*time.Millisecond))

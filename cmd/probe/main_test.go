@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -130,4 +131,22 @@ func suiteFile(t *testing.T, text string) string {
 	path := filepath.Join(t.TempDir(), "suite.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
 	return path
+}
+
+// threeRouteSuite writes a suite with one load test, name, on three API
+// routes of the demo shop at rate for a second; the URL comes from
+// --base-url or the gate's flags.
+func threeRouteSuite(t *testing.T, name, rate string, maxRequests int) string {
+	return suiteFile(t, fmt.Sprintf(`
+environments:
+  dev: {base_url: "http://127.0.0.1:1"}
+loadtests:
+  - name: %s
+    targets:
+      - {name: products, path: /api/products}
+      - {name: product, path: "/api/products/{{randInt 1 20}}"}
+      - {name: health, path: /api/health}
+    profile: [{constant: {rate: %s, duration: 1s}}]
+    limits: {max_duration: 10s, max_requests: %d}
+`, name, rate, maxRequests))
 }
