@@ -44,7 +44,8 @@ fuzz:
 schema:
 	$(GO) run ./cmd/probe schema > examples/schema.json
 
-## gate-eval: how often the gate fails identical builds, and catches and names
-## real regressions, against two demo shops (slow: about 20 gates a scenario)
+## gate-eval: the gate on realistic traffic: its own decision code on 2000
+## simulated gates a case, then 5 real gates a case (10 for A/A) against two
+## demo shops (slow: about two hours)
 gate-eval: setup
-	$(GO) run ./scripts/gateeval
+	$(GO) run ./scripts/gateeval -sim 2000 -live 5

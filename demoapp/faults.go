@@ -3,6 +3,8 @@ package demoapp
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -28,8 +30,18 @@ type Faults struct {
 
 // RouteFaults are the faults of one route.
 type RouteFaults struct {
-	Latency     Duration `json:"latency,omitempty"`      // added to every response
-	Spread      Duration `json:"spread,omitempty"`       // plus a uniform random extra up to this
+	Latency Duration `json:"latency,omitempty"` // added to every response
+	Spread  Duration `json:"spread,omitempty"`  // plus a uniform random extra up to this
+	// Sigma makes Latency the median of a lognormal with this log-sd
+	// instead of a fixed delay: real services' latency has such a spread.
+	Sigma float64 `json:"sigma,omitempty"`
+	// HitRate, when set, is the share of requests served from a cache in
+	// Latency; the rest miss and take MissLatency (with the same Sigma).
+	HitRate     float64  `json:"hit_rate,omitempty"`
+	MissLatency Duration `json:"miss_latency,omitempty"`
+	// Tail multiplies the delay of the slowest 5% of draws (those above the
+	// distribution's own p95): p99 grows while p95 stays.
+	Tail        float64  `json:"tail,omitempty"`
 	ErrorRate   float64  `json:"error_rate,omitempty"`   // share of requests answered 500, 0..1
 	Capacity    int      `json:"capacity,omitempty"`     // at most this many requests in service; the rest queue
 	ServiceTime Duration `json:"service_time,omitempty"` // each request holds its slot this long
@@ -77,10 +89,13 @@ func (f Faults) Validate() error {
 		if r.ErrorRate < 0 || r.ErrorRate > maxErrorRate {
 			errs = append(errs, fmt.Sprintf("route %q: error_rate %g is not between 0 and 1", name, r.ErrorRate))
 		}
+		if r.Sigma < 0 || r.Sigma > 3 || r.HitRate < 0 || r.HitRate > 1 || r.Tail < 0 || r.Tail > 100 {
+			errs = append(errs, fmt.Sprintf("route %q: sigma is 0..3, hit_rate 0..1, tail 0..100", name))
+		}
 		if r.Capacity < 0 {
 			errs = append(errs, fmt.Sprintf("route %q: capacity %d is below 0", name, r.Capacity))
 		}
-		if r.Latency.Std()+r.Spread.Std() > maxInjectWait || r.ServiceTime.Std() > maxInjectWait {
+		if r.Latency.Std()+r.Spread.Std() > maxInjectWait || r.MissLatency.Std() > maxInjectWait || r.ServiceTime.Std() > maxInjectWait {
 			errs = append(errs, fmt.Sprintf("route %q: latency, spread and service_time are at most %s", name, maxInjectWait))
 		}
 	}
@@ -118,18 +133,22 @@ func ParseRouteFault(s string) (string, RouteFaults, error) {
 			err = parseDur(v, &r.Latency)
 		case "spread":
 			err = parseDur(v, &r.Spread)
+		case "miss_latency":
+			err = parseDur(v, &r.MissLatency)
+		case "sigma":
+			r.Sigma, err = strconv.ParseFloat(v, 64)
+		case "tail":
+			r.Tail, err = strconv.ParseFloat(v, 64)
+		case "hit_rate":
+			r.HitRate, err = parseShare(v)
 		case "service_time":
 			err = parseDur(v, &r.ServiceTime)
 		case "capacity":
 			r.Capacity, err = strconv.Atoi(v)
 		case "error_rate":
-			num, pct := strings.CutSuffix(v, "%")
-			r.ErrorRate, err = strconv.ParseFloat(num, 64)
-			if pct {
-				r.ErrorRate /= 100
-			}
+			r.ErrorRate, err = parseShare(v)
 		default:
-			err = fmt.Errorf("unknown key; keys are latency, spread, error_rate, capacity, service_time")
+			err = fmt.Errorf("unknown key; keys are latency, spread, sigma, hit_rate, miss_latency, tail, error_rate, capacity, service_time")
 		}
 		if err != nil {
 			return "", r, fmt.Errorf("fault %q: %s: %w", s, k, err)
@@ -140,6 +159,40 @@ func ParseRouteFault(s string) (string, RouteFaults, error) {
 		return "", r, err
 	}
 	return route, r, nil
+}
+
+// parseShare reads 5% or 0.05.
+func parseShare(v string) (float64, error) {
+	num, pct := strings.CutSuffix(v, "%")
+	f, err := strconv.ParseFloat(num, 64)
+	if pct {
+		f /= 100
+	}
+	return f, err
+}
+
+// p95z is the standard normal's 95th percentile: draws above it are the
+// slowest 5%.
+const p95z = 1.6448536269514722
+
+// Delay draws one response's injected delay from r's distribution.
+func (r RouteFaults) Delay(rng *rand.Rand) time.Duration {
+	median := r.Latency.Std()
+	if r.HitRate > 0 && rng.Float64() >= r.HitRate {
+		median = r.MissLatency.Std()
+	}
+	d := float64(median)
+	if r.Sigma > 0 {
+		z := rng.NormFloat64()
+		d *= math.Exp(r.Sigma * z)
+		if r.Tail > 0 && z > p95z {
+			d *= r.Tail
+		}
+	}
+	if r.Spread > 0 {
+		d += float64(rng.Int64N(int64(r.Spread)))
+	}
+	return time.Duration(min(d, float64(maxInjectWait)))
 }
 
 func parseDur(s string, d *Duration) error {

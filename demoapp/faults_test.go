@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"sync"
@@ -221,4 +222,37 @@ func TestCapacityThroughput(t *testing.T) {
 	assert.LessOrEqual(t, got, capacity*1.05, "delivered %.0f req/s, capacity %.0f", got, capacity)
 	assert.GreaterOrEqual(t, got, capacity*0.7, "delivered %.0f req/s, capacity %.0f", got, capacity)
 	assert.Equal(t, int64(k), shop.Stats()["api.health"].MaxInService)
+}
+
+// TestDelayDistributions: the latency distributions the gate is evaluated
+// on have the shape they claim, from a fixed seed (so the figures are exact
+// for it, and the tolerances far wider than the draws' noise).
+func TestDelayDistributions(t *testing.T) {
+	quantile := func(r RouteFaults, q float64) time.Duration {
+		rng := rand.New(rand.NewPCG(1, 2))
+		ds := make([]time.Duration, 20000)
+		for i := range ds {
+			ds[i] = r.Delay(rng)
+		}
+		slices.Sort(ds)
+		return ds[int(q*float64(len(ds)))]
+	}
+	ms := func(f float64) Duration { return Duration(time.Duration(f * float64(time.Millisecond))) }
+	logn := RouteFaults{Latency: ms(20), Sigma: 0.6}
+	assert.InEpsilon(t, 20*time.Millisecond, quantile(logn, 0.5), 0.03, "the latency is the median")
+	assert.InEpsilon(t, 53.7*1e6, float64(quantile(logn, 0.95)), 0.05, "p95 = median × e^(1.645σ)")
+	tail := logn
+	tail.Tail = 2
+	assert.InEpsilon(t, float64(quantile(logn, 0.94)), float64(quantile(tail, 0.94)), 0.001, "the tail leaves the body alone")
+	assert.InEpsilon(t, 2*float64(quantile(logn, 0.99)), float64(quantile(tail, 0.99)), 0.05, "and doubles p99")
+	cache := RouteFaults{Latency: ms(4), MissLatency: ms(60), HitRate: 0.9}
+	assert.Equal(t, 4*time.Millisecond, quantile(cache, 0.85))
+	assert.Equal(t, 60*time.Millisecond, quantile(cache, 0.95))
+
+	route, got, err := ParseRouteFault("api.product:latency=4ms,sigma=0.4,hit_rate=95%,miss_latency=60ms,tail=1.5")
+	require.NoError(t, err)
+	assert.Equal(t, "api.product", route)
+	assert.Equal(t, RouteFaults{Latency: ms(4), Sigma: 0.4, HitRate: 0.95, MissLatency: ms(60), Tail: 1.5}, got)
+	_, _, err = ParseRouteFault("api.product:sigma=9")
+	assert.ErrorContains(t, err, "sigma is 0..3")
 }

@@ -213,11 +213,7 @@ func (s *Shop) inject(route string, h http.HandlerFunc) http.Handler {
 			s.stats.serve(route, 1)
 			defer s.stats.serve(route, -1)
 		}
-		delay := rf.Latency.Std()
-		if rf.Spread > 0 {
-			delay += time.Duration(rand.Int64N(int64(rf.Spread)))
-		}
-		if !sleep(ctx, delay) {
+		if !sleep(ctx, rf.Delay(s.rng())) {
 			rec.code = 499
 			return
 		}
@@ -356,3 +352,7 @@ func (s *Shop) getStats(w http.ResponseWriter, _ *http.Request) {
 }
 
 var errCartEmpty = errors.New("cart is empty")
+
+// rng is a generator for one request's draws (a *rand.Rand is not safe to
+// share between handlers).
+func (s *Shop) rng() *rand.Rand { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }

@@ -151,7 +151,7 @@ func TestParseRouteFault(t *testing.T) {
 		{in: "home:error_rate=0.5", route: "home", want: RouteFaults{ErrorRate: 0.5}},
 		{in: "latency=5ms", err: `fault "latency=5ms": want ROUTE:key=value,… like api.products:latency=50ms,error_rate=5%`},
 		{in: "home:latency", err: `fault "home:latency": "latency" is not key=value`},
-		{in: "home:delay=5ms", err: `fault "home:delay=5ms": delay: unknown key; keys are latency, spread, error_rate, capacity, service_time`},
+		{in: "home:delay=5ms", err: `fault "home:delay=5ms": delay: unknown key; keys are latency, spread, sigma, hit_rate, miss_latency, tail, error_rate, capacity, service_time`},
 		{in: "nope:latency=5ms", err: `faults: route "nope": unknown; routes are ` + strings.Join(RouteNames(), ", ")},
 		{in: "home:error_rate=150%", err: `faults: route "home": error_rate 1.5 is not between 0 and 1`},
 	}

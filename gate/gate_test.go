@@ -34,8 +34,10 @@ func TestDistributions(t *testing.T) {
 			assert.InDelta(t, tt.want, tt.got, 1e-5)
 		})
 	}
-	assert.Equal(t, []float64{0.03, 0.06, 0.06}, roundAll(holm([]float64{0.01, 0.04, 0.03})))
-	assert.Empty(t, holm(nil))
+	assert.Equal(t, []float64{0.03, 0.06, 0.06}, roundAll(holm([]float64{0.01, 0.04, 0.03}, nil)))
+	// Weighted: the first holds half the weight, so its p counts twice.
+	assert.Equal(t, []float64{0.02, 0.06, 0.06}, roundAll(holm([]float64{0.01, 0.04, 0.03}, []float64{2, 1, 1})))
+	assert.Empty(t, holm(nil, nil))
 }
 
 func roundAll(xs []float64) []float64 {
@@ -118,9 +120,9 @@ func TestCompare(t *testing.T) {
 			results.GatePass, "a", "latency p95", results.GatePass},
 		{"errors rise on one route", pairs(10, same, map[string]spec{"a": {base: 20 * time.Millisecond, scale: 1}, "b": {base: 40 * time.Millisecond, scale: 1, errors: 15, kind: "http_5xx"}}),
 			results.GateFail, "b", "errors", results.GateFail},
-		{"a new error kind fails outright", pairs(10, same, map[string]spec{"a": {base: 20 * time.Millisecond, scale: 1, errors: 6, kind: "timeout"}, "b": {base: 40 * time.Millisecond, scale: 1}}),
-			results.GateFail, "a", "error kind timeout", results.GateFail},
-		{"too few pairs is insufficient, never a pass", pairs(3, same, same), results.GateInsufficient, "a", "latency p95", results.GateInsufficient},
+		{"errors of a kind the baseline never had", pairs(10, same, map[string]spec{"a": {base: 20 * time.Millisecond, scale: 1, errors: 6, kind: "timeout"}, "b": {base: 40 * time.Millisecond, scale: 1}}),
+			results.GateFail, "a", "errors", results.GateFail},
+		{"too few pairs is insufficient, never a pass", pairs(3, same, same), results.GateInsufficient, "a", "latency shift", results.GateInsufficient},
 		{"an endpoint on one side only", pairs(10, same, map[string]spec{"a": {base: 20 * time.Millisecond, scale: 1}, "b": {base: 40 * time.Millisecond, scale: 1}, "c": {base: time.Millisecond, scale: 1}}),
 			results.GateInsufficient, "c", "errors", results.GateInsufficient},
 		{"saved summaries, slower", pairs(1, same, map[string]spec{"a": {base: 20 * time.Millisecond, scale: 1.3}, "b": {base: 40 * time.Millisecond, scale: 1}}),

@@ -114,27 +114,65 @@ func lchoose(n, k int64) float64 {
 	return a - b - c
 }
 
-// holm adjusts p-values for testing many endpoints at once (Holm–Bonferroni):
-// the family fails no more often than one endpoint would. It returns the
-// adjusted p-values in the order given.
-func holm(ps []float64) []float64 {
+// holm adjusts p-values for testing many findings at once (Holm's
+// step-down, weighted: Holm, Scand. J. Statistics 1979): the family fails no
+// more often than one test at the same level would, and a finding of weight
+// w gets w shares of the level. Weights are fixed before the data (by
+// metric), so the bound holds. It returns the adjusted p-values in the order
+// given; nil weights mean equal ones.
+func holm(ps, ws []float64) []float64 {
+	if ws == nil {
+		ws = make([]float64, len(ps))
+		for i := range ws {
+			ws[i] = 1
+		}
+	}
 	idx := make([]int, len(ps))
+	var total float64
 	for i := range idx {
 		idx[i] = i
+		total += ws[i]
 	}
-	// Insertion sort by p: the lists are short.
+	// Insertion sort by p/w: the lists are short.
+	key := func(i int) float64 { return ps[i] / ws[i] }
 	for i := 1; i < len(idx); i++ {
-		for j := i; j > 0 && ps[idx[j]] < ps[idx[j-1]]; j-- {
+		for j := i; j > 0 && key(idx[j]) < key(idx[j-1]); j-- {
 			idx[j], idx[j-1] = idx[j-1], idx[j]
 		}
 	}
 	out := make([]float64, len(ps))
 	running := 0.0
-	m := float64(len(ps))
-	for rank, i := range idx {
-		adj := math.Min(1, (m-float64(rank))*ps[i])
+	for _, i := range idx {
+		adj := math.Min(1, ps[i]*total/ws[i])
 		running = math.Max(running, adj)
 		out[i] = running
+		total -= ws[i]
 	}
 	return out
+}
+
+// normalQuantile is the z with P(Z ≤ z) = p.
+func normalQuantile(p float64) float64 { return math.Sqrt2 * math.Erfinv(2*p-1) }
+
+// wilson is the Wilson score interval of x failures in n at z.
+func wilson(x, n int64, z float64) (lo, hi float64) {
+	if n == 0 {
+		return 0, 1
+	}
+	nf, p := float64(n), float64(x)/float64(n)
+	den := 1 + z*z/nf
+	mid := (p + z*z/(2*nf)) / den
+	half := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / den
+	return math.Max(0, mid-half), math.Min(1, mid+half)
+}
+
+// newcombe bounds the difference of two rates, candidate minus baseline
+// (Newcombe's hybrid score interval, Statistics in Medicine 1998, method 10):
+// sound at zero counts, where a Wald interval collapses to a point.
+func newcombe(bx, bn, cx, cn int64, z float64) (lo, hi float64) {
+	pb, pc := float64(bx)/float64(max(bn, 1)), float64(cx)/float64(max(cn, 1))
+	lb, ub := wilson(bx, bn, z)
+	lc, uc := wilson(cx, cn, z)
+	d := pc - pb
+	return d - math.Hypot(pc-lc, ub-pb), d + math.Hypot(uc-pc, pb-lb)
 }

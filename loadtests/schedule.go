@@ -138,3 +138,23 @@ func (s Schedule) Due(n int64) time.Duration {
 	}
 	return s.total
 }
+
+// RarestRate is the mean rate, per second, of lt's least-weighted target
+// when its profile runs as written (times rateScale): what the release gate
+// plans its blocks from, so the rarest endpoint gets enough requests a block.
+func RarestRate(lt *suite.LoadTest, rateScale float64) float64 {
+	s := NewSchedule(lt.Profile, ScheduleOptions{RateScale: rateScale})
+	if s.Duration() <= 0 || len(lt.Targets) == 0 {
+		return 0
+	}
+	total, least := 0, math.MaxInt
+	for _, t := range lt.Targets {
+		w := 1
+		if t.Weight != nil {
+			w = *t.Weight
+		}
+		total += w
+		least = min(least, w)
+	}
+	return float64(s.Planned()) / s.Duration().Seconds() * float64(least) / float64(total)
+}

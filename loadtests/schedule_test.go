@@ -118,3 +118,14 @@ func TestPacerShards(t *testing.T) {
 	assert.False(t, stop)
 	assert.Zero(t, wait, "behind schedule: send at once")
 }
+
+func TestRarestRate(t *testing.T) {
+	w := func(n int) *int { return &n }
+	lt := &suite.LoadTest{
+		Targets: []*suite.Target{{Name: "a", Weight: w(9)}, {Name: "b"}},
+		Profile: []*suite.Phase{{Constant: &suite.ConstantPhase{Rate: suite.Rate{Freq: 100, Per: time.Second}, Duration: suite.Duration(2 * time.Second)}}},
+	}
+	assert.InDelta(t, 10, RarestRate(lt, 1), 0.01, "a tenth of 100/s")
+	assert.InDelta(t, 30, RarestRate(lt, 3), 0.01)
+	assert.Zero(t, RarestRate(&suite.LoadTest{}, 1))
+}

@@ -17,6 +17,9 @@ func GateText(w io.Writer, g *results.Gate, colour bool) error {
 	for _, n := range g.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
+	if g.Method != "" {
+		fmt.Fprintf(&b, "method: %s\n", g.Method)
+	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "ENDPOINT\tMETRIC\tBASELINE\tCANDIDATE\tRATIO\t95%% CI\tP (HOLM)\tN\t%s\tREASON\n", paint("VERDICT", colour))
 	for _, f := range g.Findings {
@@ -35,14 +38,17 @@ func gateMarkdown(b *strings.Builder, g *results.Gate) {
 	for _, n := range g.Notes {
 		fmt.Fprintf(b, " %s.", mdEsc(n))
 	}
-	b.WriteString("\n\n| endpoint | metric | baseline | candidate | ratio | 95% CI | p (Holm) | n | verdict |\n|---|---|--:|--:|--:|--:|--:|--:|---|\n")
+	if g.Method != "" {
+		fmt.Fprintf(b, " Method: %s.", mdEsc(g.Method))
+	}
+	b.WriteString("\n\n| endpoint | metric | baseline | candidate | ratio | 95% CI | p (Holm) | n | verdict | reason |\n|---|---|--:|--:|--:|--:|--:|--:|---|---|\n")
 	for _, f := range g.Findings {
 		v := f.Verdict
 		if v != results.GatePass {
 			v = "**" + v + "**"
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %d/%d | %s |\n", mdEsc(f.Endpoint), mdEsc(f.Metric), f.Baseline, f.Candidate,
-			ratio(f.Ratio), interval(f), pval(f), f.NBase, f.NCand, v)
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %d/%d | %s | %s |\n", mdEsc(f.Endpoint), mdEsc(f.Metric), f.Baseline, f.Candidate,
+			ratio(f.Ratio), interval(f), pval(f), f.NBase, f.NCand, v, mdEsc(f.Reason))
 	}
 	b.WriteString("\n")
 }

@@ -1,5 +1,7 @@
 package results
 
+import "time"
+
 // Gate verdicts.
 const (
 	GatePass         = "pass"
@@ -11,13 +13,20 @@ const (
 // Gate is the comparison of a candidate build with its baseline: a verdict,
 // and every number it rests on.
 type Gate struct {
-	LoadTest string    `json:"loadtest"`
-	Env      string    `json:"env,omitempty"`
-	Mode     string    `json:"mode"` // "side-by-side" (interleaved blocks) or "saved" (two summaries: weaker)
-	Pairs    int       `json:"pairs"`
-	Verdict  string    `json:"verdict"`
-	Findings []Finding `json:"findings"`
-	Notes    []string  `json:"notes,omitempty"`
+	LoadTest string `json:"loadtest"`
+	Env      string `json:"env,omitempty"`
+	Mode     string `json:"mode"` // "side-by-side" (interleaved blocks) or "saved" (two summaries: weaker)
+	Pairs    int    `json:"pairs"`
+	// MaxPairs is the most pairs the budget held; Block the length of a
+	// load-test block; LoadSpent the load both builds were given.
+	MaxPairs  int           `json:"max_pairs,omitempty"`
+	Block     time.Duration `json:"block_ns,omitempty"`
+	LoadSpent time.Duration `json:"load_spent_ns,omitempty"`
+	Method    string        `json:"method,omitempty"`
+	Partial   bool          `json:"partial,omitempty"` // interrupted before it decided
+	Verdict   string        `json:"verdict"`
+	Findings  []Finding     `json:"findings"`
+	Notes     []string      `json:"notes,omitempty"`
 }
 
 // Finding is one endpoint and metric compared.

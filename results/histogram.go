@@ -71,6 +71,17 @@ func (h *Histogram) CountAbove(d time.Duration) int64 {
 	return n
 }
 
+// Each calls fn for every bucket that holds values, in rising order, with the
+// bucket's middle value in microseconds and its count: what estimators that
+// weigh every value (means of logs, Harrell–Davis quantiles) need.
+func (h *Histogram) Each(fn func(us float64, n int64)) {
+	for _, b := range h.h.Distribution() {
+		if b.Count > 0 {
+			fn(float64(b.From+b.To)/2, b.Count)
+		}
+	}
+}
+
 // Reset empties the histogram for reuse.
 func (h *Histogram) Reset() { h.h.Reset() }
 

@@ -151,6 +151,17 @@ var invalidCases = []invalidCase{
 		schemaCatches: true,
 	},
 	{
+		name: "the gate section names an unknown endpoint",
+		yaml: validBase + loadTest("    gate:\n      min_effect: 10%\n      endpoints:\n        prodcts: {ignore: true}\n"),
+		want: []string{`suite.yaml:15:18: loadtests[0].gate.endpoints.prodcts: unknown endpoint "prodcts" (did you mean "products"?); this load test's targets are products`},
+	},
+	{
+		name:          "the gate section's minimum effect is not a percentage",
+		yaml:          validBase + loadTest("    gate: {min_effect: 5}\n"),
+		want:          []string{`suite.yaml:12:24: loadtests[0].gate.min_effect: want a percentage like 99.9% or 1%, got "5"`},
+		schemaCatches: true,
+	},
+	{
 		name: "load test threshold names an unknown endpoint",
 		yaml: validBase + loadTest("    thresholds:\n      - {endpoint: prodcts, p95: 100ms}\n"),
 		want: []string{`suite.yaml:13:20: loadtests[0].thresholds[0].endpoint: unknown endpoint "prodcts" (did you mean "products"?); this load test's targets are products`},

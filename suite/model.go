@@ -92,6 +92,7 @@ type Scenario struct {
 	Request  *Request  `yaml:"request" doc:"The request (kind http)."`
 	Expect   *Expect   `yaml:"expect" doc:"What the response must satisfy (kind http; default: status 2xx)."`
 	Steps    []*Step   `yaml:"steps" doc:"The flow (kind browser)."`
+	Gate     *GateSpec `yaml:"gate" doc:"What 'probe gate' counts as a regression of this scenario's steps."`
 }
 
 // Schedule says how often a scenario runs.
@@ -191,6 +192,22 @@ type LoadTest struct {
 	Thresholds []*Threshold `yaml:"thresholds" doc:"Pass/fail criteria, overall or per endpoint."`
 	Limits     *Limits      `yaml:"limits" probe:"required" doc:"Hard caps: the test stops at whichever comes first."`
 	Timeout    Duration     `yaml:"timeout" doc:"Time limit of one request (default 10s)."`
+	Gate       *GateSpec    `yaml:"gate" doc:"What 'probe gate' counts as a regression of this load test."`
+}
+
+// GateSpec says what the release gate counts as a regression worth failing
+// for, for a load test's endpoints or a scenario's steps.
+type GateSpec struct {
+	MinEffect Percent                  `yaml:"min_effect" doc:"Smallest latency increase worth failing for, like 5% (default 5%)."`
+	MinDelta  Duration                 `yaml:"min_delta" doc:"And smallest increase in time, at the baseline's p95, like 2ms (default 2ms)."`
+	Endpoints map[string]*GateEndpoint `yaml:"endpoints" doc:"Per endpoint of a load test (by target name) or step of a scenario (by step name)."`
+}
+
+// GateEndpoint is the gate's view of one endpoint or step.
+type GateEndpoint struct {
+	MinEffect Percent  `yaml:"min_effect" doc:"Smallest latency increase worth failing for here (default: the load test's)."`
+	MinDelta  Duration `yaml:"min_delta" doc:"And smallest increase in time here (default: the load test's)."`
+	Ignore    bool     `yaml:"ignore" doc:"Do not gate this endpoint at all: it does not matter for a release."`
 }
 
 // Target is one endpoint of a load test.

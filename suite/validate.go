@@ -2,6 +2,7 @@ package suite
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -309,6 +310,14 @@ func (m *merged) validateLoadTest(l loc[*LoadTest], add func(Error)) []string {
 		if th != nil && th.Endpoint != "" && !slices.Contains(names, th.Endpoint) {
 			add(l.at(fmt.Sprintf(".thresholds[%d].endpoint", i), "unknown endpoint %q%s; this load test's targets are %s",
 				th.Endpoint, suggest(th.Endpoint, names), strings.Join(names, ", ")))
+		}
+	}
+	if lt.Gate != nil {
+		for _, e := range slices.Sorted(maps.Keys(lt.Gate.Endpoints)) {
+			if !slices.Contains(names, e) {
+				add(l.at(joinPath(".gate.endpoints", e), "unknown endpoint %q%s; this load test's targets are %s",
+					e, suggest(e, names), strings.Join(names, ", ")))
+			}
 		}
 	}
 	return names

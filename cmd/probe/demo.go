@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -142,12 +143,15 @@ func demoGate(cmd *cobra.Command, log *slog.Logger, baseline, suitePath string) 
 	}
 	defer srv.Close()
 	fmt.Fprintf(out, "\ngate: a candidate shop at %s with the product route 10 ms slower, against the demo shop, side by side:\n", srv.URL())
-	pairs, err := sideBySide(cmd, log, "spike", gateFlags{suitePath: suitePath, env: "dev", baselineURL: baseline, candidateURL: srv.URL(),
-		pairs: 6, block: 2 * time.Second, warmup: 500 * time.Millisecond, rateScale: 3})
+	s, err := suite.Load(suitePath)
 	if err != nil {
 		return nil, err
 	}
-	g := gate.Compare(pairs, gate.Options{})
+	sg := sideBySideGate{suite: s, name: "spike", env: "dev", urls: [2]string{baseline, srv.URL()}, rateScale: 3, runs: 1, log: log, progress: io.Discard}
+	g, err := sg.run(cmd.Context(), gate.Design{Warmup: 500 * time.Millisecond, Block: 2 * time.Second, MaxDuration: time.Minute}, gate.Options{})
+	if err != nil {
+		return g, err
+	}
 	if err := reports.GateText(out, g, isTerminal(out)); err != nil {
 		return g, err
 	}

@@ -10,7 +10,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/probe-dev/probe/demoapp"
+	"github.com/probe-dev/probe/demoapp/demotest"
 	"github.com/probe-dev/probe/loadtests"
 	"github.com/probe-dev/probe/monitor"
 	"github.com/probe-dev/probe/suite"
@@ -413,32 +416,93 @@ func TestCIExamples(t *testing.T) {
 	require.NoError(t, err)
 	for _, name := range []string{"github-actions.yml", "gitlab-ci.yml"} {
 		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join("../../examples/ci", name))
-			require.NoError(t, err)
-			var doc any
-			require.NoError(t, yaml.Unmarshal(data, &doc))
 			var gates int
-			for _, script := range stringsIn(doc) {
-				script = strings.ReplaceAll(script, "\\\n", " ")
-				for _, line := range strings.Split(script, "\n") {
-					f := strings.Fields(strings.TrimSuffix(strings.TrimSpace(line), "&"))
-					if len(f) == 0 || f[0] != "./probe" {
-						continue
-					}
-					for i := range f {
-						f[i] = strings.NewReplacer(`"$BASELINE_URL"`, "http://127.0.0.1:1", `"$CANDIDATE_URL"`, "http://127.0.0.1:2").Replace(f[i])
-					}
-					checkProbeArgs(t, s, f[1:])
-					if f[1] == "gate" {
-						gates++
-						assert.Regexp(t, `--report \S*md\S*`, strings.Join(f, " "))
-						assert.Regexp(t, `--report \S*junit\S*`, strings.Join(f, " "))
-					}
+			for _, f := range ciProbeCommands(t, name, "http://127.0.0.1:1", "http://127.0.0.1:2") {
+				checkProbeArgs(t, s, f)
+				if f[0] == "gate" {
+					gates++
+					assert.Regexp(t, `--report \S*md\S*`, strings.Join(f, " "))
+					assert.Regexp(t, `--report \S*junit\S*`, strings.Join(f, " "))
 				}
 			}
 			assert.Equal(t, 1, gates, "one gate")
 		})
 	}
+}
+
+// TestCIExampleGate runs the GitHub Actions example's gate as written
+// against real demo shops: identical shops pass (exit 0), and a shop whose
+// product route is 20% slower fails, naming the route. The identical shops'
+// routes answer in well under a millisecond, far below the +2ms minimum
+// effect, so a false failure needs a machine stall of more than that in
+// most pairs; the slowed route's +20% is eight standard errors by the third
+// look, so a miss is as unlikely.
+func TestCIExampleGate(t *testing.T) {
+	product := func(d time.Duration) demoapp.Faults {
+		return demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.product": {Latency: demoapp.Duration(d), Sigma: 0.3}}}
+	}
+	tests := []struct {
+		name       string
+		base, cand demoapp.Faults
+		code       int
+		failing    string
+	}{
+		{"identical shops pass", demoapp.Faults{}, demoapp.Faults{}, 0, ""},
+		{"a route 20% slower fails and is named", product(20 * time.Millisecond), product(24 * time.Millisecond), 1, "product"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, base := demotest.Start(t, tt.base)
+			_, cand := demotest.Start(t, tt.cand)
+			var gate []string
+			for _, f := range ciProbeCommands(t, "github-actions.yml", base, cand) {
+				if f[0] == "gate" {
+					gate = f
+				}
+			}
+			require.NotNil(t, gate)
+			out := t.TempDir()
+			for i := range gate {
+				gate[i] = strings.NewReplacer("examples/shop", "../../examples/shop", "gate-report", out).Replace(gate[i])
+			}
+			code, stdout, stderr := runProbe(t, gate...)
+			require.Equal(t, tt.code, code, "%s\n%s", stdout, stderr)
+			for _, line := range strings.Split(stdout, "\n") {
+				if strings.Contains(line, " fail ") {
+					assert.True(t, strings.HasPrefix(line, tt.failing+" "), "only %s fails: %s", tt.failing, line)
+				}
+			}
+			if tt.failing != "" {
+				assert.Regexp(t, `(?m)^`+tt.failing+` +latency \S+ .* fail `, stdout)
+			}
+			assert.FileExists(t, filepath.Join(out, "report.md"))
+			assert.FileExists(t, filepath.Join(out, "report.xml"))
+		})
+	}
+}
+
+// ciProbeCommands returns the arguments of every ./probe command in a CI
+// example, with the baseline and candidate URLs filled in.
+func ciProbeCommands(t *testing.T, name, base, cand string) [][]string {
+	data, err := os.ReadFile(filepath.Join("../../examples/ci", name))
+	require.NoError(t, err)
+	var doc any
+	require.NoError(t, yaml.Unmarshal(data, &doc))
+	var out [][]string
+	for _, script := range stringsIn(doc) {
+		script = strings.ReplaceAll(script, "\\\n", " ")
+		for _, line := range strings.Split(script, "\n") {
+			f := strings.Fields(strings.TrimSuffix(strings.TrimSpace(line), "&"))
+			if len(f) == 0 || f[0] != "./probe" {
+				continue
+			}
+			for i := range f {
+				f[i] = strings.NewReplacer(`"$BASELINE_URL"`, base, `"$CANDIDATE_URL"`, cand).Replace(f[i])
+			}
+			out = append(out, f[1:])
+		}
+	}
+	return out
 }
 
 // stringsIn returns every string value in a decoded YAML document.

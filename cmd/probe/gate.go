@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/probe-dev/probe/gate"
@@ -24,9 +27,10 @@ type gateFlags struct {
 	suitePath, env, baselineURL, candidateURL, baseline, candidate, outDir, report, baselineFrom, history string
 	browser                                                                                               string
 	pairs, runs                                                                                           int
-	rateScale                                                                                             float64
-	block, warmup                                                                                         time.Duration
-	autoExtend                                                                                            bool
+	rateScale, alpha                                                                                      float64
+	block, warmup, maxDuration                                                                            time.Duration
+	minEffect, minDelta, ignore                                                                           []string
+	autoExtend, allowProtected                                                                            bool
 }
 
 func newGate(log *slog.Logger) *cobra.Command {
@@ -34,24 +38,34 @@ func newGate(log *slog.Logger) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gate [LOADTEST|SCENARIO]",
 		Short: "Compare a candidate build with its baseline and fail on a real regression",
-		Long: `gate compares a candidate with its baseline, per endpoint: p95 latency (and
-p99 with enough requests), error rate, new error kinds and throughput, with
-Holm's correction across endpoints and a minimum effect (+5% p95 and +2 ms), so
-noise does not fail a build.
+		Long: `gate compares a candidate with its baseline, per endpoint: the shift of the
+whole latency distribution (mean log latency), p95 and p99, the error rate and
+error kinds, and throughput.
 
 Side by side (the strong way): gate LOADTEST --baseline-url URL --candidate-url
-URL runs the load test against both builds in short interleaved blocks, in a
-random order per pair, after a discarded warm-up, and compares block with
-block. Against saved summaries: gate --baseline base.json --candidate cand.json
-(from probe load); weaker, and the report says so.
+URL runs the load test against both builds in short interleaved blocks, each
+pair in a random order, after a discarded warm-up. It is sequential: after a
+pilot of 6 pairs it looks at the data, and again each time the pairs double,
+until every finding is decided or --max-duration of load is spent. Each look
+spends a share of the error rates (group-sequential alpha spending), so
+looking often does not inflate false failures.
 
-A scenario named instead of a load test is gated per step: each block is
---runs runs of it against one build (browser flows in one Chromium), and each
-step's time and failures are judged as an endpoint's would be.
+A finding passes when its interval rules out the minimum effect (+5% and
++2ms at p95, or what --min-effect and the suite's gate: section say), or,
+for an endpoint too rare to resolve that within the budget, the largest
+effect it could resolve, which the report names. It fails when the increase
+is significant (after Holm's correction across findings) and could be as
+large as the minimum effect.
+
+Against saved summaries: gate --baseline base.json --candidate cand.json
+(from probe load); weaker, and the report says so. A scenario named instead
+of a load test is gated per step: each block is --runs runs of it against
+one build (browser flows in one Chromium).
 
 Exit 0 pass, 1 fail (the endpoint and metric are named), 4 inconclusive or too
-little data, 2 bad input, 3 could not run.`,
+little data, 2 bad input, 3 could not run or interrupted.`,
 		Example: `  probe gate spike --env staging --baseline-url http://127.0.0.1:8081 --candidate-url http://127.0.0.1:8082
+  probe gate spike --env staging --baseline-url … --candidate-url … --min-effect 10% --min-effect health=30% --max-duration 5m
   probe gate checkout --env staging --baseline-url http://127.0.0.1:8081 --candidate-url http://127.0.0.1:8082
   probe gate --baseline .probe/load/spike-prod.json --candidate .probe/load/spike-staging.json --report md`,
 		Args: argsBetween(0, 1),
@@ -60,47 +74,30 @@ little data, 2 bad input, 3 could not run.`,
 			if err != nil {
 				return err
 			}
-			var pairs []gate.Pair
+			opts, err := f.gateOptions(nil)
+			if err != nil {
+				return err
+			}
 			switch {
 			case f.baseline != "" || f.candidate != "" || f.baselineFrom != "":
 				if (f.baseline == "") == (f.baselineFrom == "") || f.candidate == "" || len(args) > 0 {
 					return usageError{fmt.Errorf("saved summaries: give --candidate and one of --baseline or --baseline-from store, and no LOADTEST")}
 				}
-				var b *results.Summary
-				if f.baselineFrom != "" {
-					b, err = baselineFromStore(cmd, f)
-				} else {
-					b, err = readGateSide(f.baseline)
-				}
+				p, err := savedPair(cmd, f)
 				if err != nil {
 					return err
 				}
-				c, err := readGateSide(f.candidate)
-				if err != nil {
-					return err
-				}
-				if b.Kind != c.Kind {
-					return badInput(fmt.Errorf("--baseline and --candidate differ in kind: give two load-test summaries or two sets of scenario runs"))
-				}
-				pairs = []gate.Pair{{Baseline: b, Candidate: c}}
+				return reportGate(cmd, gate.Compare([]gate.Pair{p}, opts), formats, f.outDir)
 			case len(args) == 1 && f.baselineURL != "" && f.candidateURL != "":
-				pairs, err = sideBySide(cmd, log, args[0], f)
-				if err != nil {
-					return err
+				g, err := sideBySide(cmd, log, args[0], f)
+				if g != nil {
+					if rerr := reportGate(cmd, g, formats, f.outDir); err == nil {
+						return rerr
+					}
 				}
-			default:
-				return usageError{fmt.Errorf("give LOADTEST --baseline-url URL --candidate-url URL, or --baseline FILE --candidate FILE")}
+				return err
 			}
-			g := gate.Compare(pairs, gate.Options{})
-			if g.Verdict == results.GateInconclusive && f.autoExtend && len(args) == 1 {
-				fmt.Fprintln(cmd.ErrOrStderr(), "inconclusive: running as many block pairs again (--auto-extend)")
-				more, err := sideBySide(cmd, log, args[0], f)
-				if err != nil {
-					return err
-				}
-				g = gate.Compare(append(pairs, more...), gate.Options{})
-			}
-			return reportGate(cmd, g, formats, f.outDir)
+			return usageError{fmt.Errorf("give LOADTEST --baseline-url URL --candidate-url URL, or --baseline FILE --candidate FILE")}
 		},
 	}
 	fl := cmd.Flags()
@@ -112,16 +109,125 @@ little data, 2 bad input, 3 could not run.`,
 	fl.StringVar(&f.candidate, "candidate", "", "the candidate saved, as --baseline")
 	fl.StringVar(&f.baselineFrom, "baseline-from", "", "store: the last baseline kept by 'probe load --save-baseline' for the candidate's load test and env")
 	fl.StringVar(&f.history, "history", store.DefaultPath, "SQLite file that keeps baselines")
-	fl.IntVar(&f.pairs, "pairs", 10, "block pairs side by side")
-	fl.DurationVar(&f.block, "block", 3*time.Second, "length of one block of a load test")
+	fl.DurationVar(&f.maxDuration, "max-duration", 3*time.Minute, "budget of load for both builds together; the gate stops sooner when every finding is decided")
+	fl.IntVar(&f.pairs, "pairs", 0, "at most this many block pairs (default: what --max-duration holds)")
+	fl.DurationVar(&f.block, "block", 0, "length of one block of a load test (default: planned so the rarest endpoint gets 10 requests a block)")
 	fl.IntVar(&f.runs, "runs", 1, "runs of a scenario per block")
 	fl.StringVar(&f.browser, "browser", "", "Chromium to run browser flows with (default: chromium on PATH)")
-	fl.DurationVar(&f.warmup, "warmup", time.Second, "warm-up per build, discarded")
-	fl.Float64Var(&f.rateScale, "rate-scale", 1, "multiply the load test's rates, for enough requests per block")
-	fl.BoolVar(&f.autoExtend, "auto-extend", false, "when inconclusive, run as many block pairs again once")
+	fl.DurationVar(&f.warmup, "warmup", time.Second, "warm-up per build, discarded (0 for none)")
+	fl.Float64Var(&f.rateScale, "rate-scale", 1, "multiply the load test's rates, for more requests per block")
+	fl.StringArrayVar(&f.minEffect, "min-effect", nil, "smallest latency increase worth failing for, like 5%, or for one endpoint, like health=30% (repeatable)")
+	fl.StringArrayVar(&f.minDelta, "min-delta", nil, "and smallest increase in time at p95, like 2ms, or health=10ms (repeatable)")
+	fl.StringArrayVar(&f.ignore, "ignore", nil, "an endpoint (or step) not to gate at all (repeatable)")
+	fl.Float64Var(&f.alpha, "alpha", gate.DefaultAlpha, "the most that identical builds may fail, over all endpoints and looks")
+	fl.BoolVar(&f.allowProtected, "allow-protected", false, "allow a protected environment, still capped at its max_rate")
+	fl.BoolVar(&f.autoExtend, "auto-extend", false, "")
+	_ = fl.MarkDeprecated("auto-extend", "the gate is sequential now and runs until it decides or --max-duration is spent")
 	fl.StringVar(&f.outDir, "out", filepath.Join(".probe", "gate"), "folder for reports")
 	fl.StringVar(&f.report, "report", "", "also write reports under --out: a list of text,html,md,junit,json")
 	return cmd
+}
+
+// finite refuses NaN and infinities, naming the flag.
+func finite(flag string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return usageError{fmt.Errorf("%s %g: want a finite number", flag, v)}
+	}
+	return nil
+}
+
+// gateOptions are the gate's effects: the suite's gate: section (spec, may
+// be nil), then the flags over it. steps names a scenario whose step
+// names become its endpoints' names.
+func (f gateFlags) gateOptions(spec *scopedSpec) (gate.Options, error) {
+	o := gate.Options{Alpha: f.alpha, Endpoints: map[string]gate.Effect{}}
+	if err := finite("--alpha", f.alpha); err != nil {
+		return o, err
+	}
+	if spec != nil && spec.GateSpec != nil {
+		o.Effect = gate.Effect{MinEffect: float64(spec.MinEffect), MinDelta: spec.MinDelta.Std()}
+		for name, e := range spec.Endpoints {
+			if e != nil {
+				o.Endpoints[spec.prefix+name] = gate.Effect{MinEffect: float64(e.MinEffect), MinDelta: e.MinDelta.Std(), Ignore: e.Ignore}
+			}
+		}
+	}
+	prefix := ""
+	if spec != nil {
+		prefix = spec.prefix
+	}
+	set := func(flag, v string, apply func(*gate.Effect, string) error) error {
+		name, val, one := strings.Cut(v, "=")
+		if !one {
+			val = name
+		}
+		e := &o.Effect
+		if one {
+			pe := o.Endpoints[prefix+name]
+			e = &pe
+			defer func() { o.Endpoints[prefix+name] = pe }()
+		}
+		if err := apply(e, val); err != nil {
+			return usageError{fmt.Errorf("%s %q: %w", flag, v, err)}
+		}
+		return nil
+	}
+	for _, v := range f.minEffect {
+		if err := set("--min-effect", v, func(e *gate.Effect, s string) error {
+			p, err := suite.ParsePercent(s)
+			e.MinEffect = float64(p)
+			return err
+		}); err != nil {
+			return o, err
+		}
+	}
+	for _, v := range f.minDelta {
+		if err := set("--min-delta", v, func(e *gate.Effect, s string) error {
+			d, err := suite.ParseDuration(s)
+			e.MinDelta = d
+			return err
+		}); err != nil {
+			return o, err
+		}
+	}
+	for _, name := range f.ignore {
+		e := o.Endpoints[prefix+name]
+		e.Ignore = true
+		o.Endpoints[prefix+name] = e
+	}
+	if err := o.Validate(); err != nil {
+		return o, usageError{err}
+	}
+	return o, nil
+}
+
+// scopedSpec is a suite's gate: section with the prefix its endpoint names
+// carry in results ("checkout: " for a scenario's steps).
+type scopedSpec struct {
+	*suite.GateSpec
+	prefix string
+}
+
+// savedPair reads the two saved sides of a gate.
+func savedPair(cmd *cobra.Command, f gateFlags) (gate.Pair, error) {
+	var b *results.Summary
+	var err error
+	if f.baselineFrom != "" {
+		b, err = baselineFromStore(cmd, f)
+	} else {
+		b, err = readGateSide(f.baseline)
+	}
+	if err != nil {
+		return gate.Pair{}, err
+	}
+	c, err := readGateSide(f.candidate)
+	if err != nil {
+		return gate.Pair{}, err
+	}
+	if b.Kind != c.Kind {
+		return gate.Pair{}, badInput(fmt.Errorf("--baseline and --candidate differ in kind: give two load-test summaries or two sets of scenario runs"))
+	}
+	return gate.Pair{Baseline: b, Candidate: c}, nil
 }
 
 // readGateSide reads one side of a saved gate: a load test's summary, or
@@ -188,10 +294,24 @@ func readResult[T any](path, what string, read func(io.Reader) (T, error)) (T, e
 	return v, nil
 }
 
-// sideBySide runs the load test (or the scenario) named name against both
-// builds in interleaved blocks.
-func sideBySide(cmd *cobra.Command, log *slog.Logger, name string, f gateFlags) ([]gate.Pair, error) {
+// sideBySide checks the flags, builds the runner of the load test (or the
+// scenario) named name, and runs the sequential gate with it.
+func sideBySide(cmd *cobra.Command, log *slog.Logger, name string, f gateFlags) (*results.Gate, error) {
 	ctx := cmd.Context()
+	switch {
+	case f.pairs < 0:
+		return nil, usageError{fmt.Errorf("--pairs %d: must be at least 0 (0: what --max-duration holds)", f.pairs)}
+	case f.block < 0:
+		return nil, usageError{fmt.Errorf("--block %s: must be at least 0 (0: planned)", f.block)}
+	case f.warmup < 0:
+		return nil, usageError{fmt.Errorf("--warmup %s: must be at least 0", f.warmup)}
+	case f.maxDuration <= 0:
+		return nil, usageError{fmt.Errorf("--max-duration %s: must be above 0", f.maxDuration)}
+	case f.runs < 1:
+		return nil, usageError{fmt.Errorf("--runs %d: must be above 0", f.runs)}
+	case f.rateScale <= 0 || finite("--rate-scale", f.rateScale) != nil:
+		return nil, usageError{fmt.Errorf("--rate-scale %g: must be a number above 0", f.rateScale)}
+	}
 	s, err := suite.Load(f.suitePath)
 	if err != nil {
 		return nil, err
@@ -200,127 +320,144 @@ func sideBySide(cmd *cobra.Command, log *slog.Logger, name string, f gateFlags) 
 	if err != nil {
 		return nil, err
 	}
-	lt, sc := s.LoadTest(name), s.Scenario(name)
-	switch {
-	case lt == nil && sc == nil:
-		return nil, badInput(fmt.Errorf("no load test or scenario %q in the suite", name))
-	case f.pairs < 1:
-		return nil, usageError{fmt.Errorf("--pairs %d: must be above 0", f.pairs)}
-	case lt != nil && f.block <= 0:
-		return nil, usageError{fmt.Errorf("--block %s: must be above 0", f.block)}
-	case lt == nil && f.runs < 1:
-		return nil, usageError{fmt.Errorf("--runs %d: must be above 0", f.runs)}
+	sg := sideBySideGate{suite: s, name: name, env: env, urls: [2]string{f.baselineURL, f.candidateURL}, rateScale: f.rateScale,
+		runs: f.runs, browser: f.browser, log: log, progress: cmd.ErrOrStderr(), allowProtected: f.allowProtected}
+	spec, err := sg.spec()
+	if err != nil {
+		return nil, err
 	}
-	for _, u := range []string{f.baselineURL, f.candidateURL} {
+	opts, err := f.gateOptions(spec)
+	if err != nil {
+		return nil, err
+	}
+	warm := f.warmup
+	if warm == 0 {
+		warm = -1 // none
+	}
+	d := gate.Design{Warmup: warm, Block: f.block, MaxDuration: f.maxDuration, MaxPairs: f.pairs}
+	if lt := s.LoadTest(name); lt != nil {
+		d.RarestRate = loadtests.RarestRate(lt, f.rateScale)
+	}
+	return sg.run(ctx, d, opts)
+}
+
+// sideBySideGate is one side-by-side gate of a load test or a scenario of
+// the suite, against two builds.
+type sideBySideGate struct {
+	suite          *suite.Suite
+	name, env      string
+	urls           [2]string // baseline, candidate
+	rateScale      float64
+	runs           int
+	browser        string
+	log            *slog.Logger
+	progress       io.Writer
+	allowProtected bool
+}
+
+// spec is the suite's gate: section for what is gated.
+func (sg sideBySideGate) spec() (*scopedSpec, error) {
+	if lt := sg.suite.LoadTest(sg.name); lt != nil {
+		return &scopedSpec{GateSpec: lt.Gate}, nil
+	}
+	if sc := sg.suite.Scenario(sg.name); sc != nil {
+		return &scopedSpec{GateSpec: sc.Gate, prefix: sc.Name + ": "}, nil
+	}
+	return nil, badInput(fmt.Errorf("no load test or scenario %q in the suite", sg.name))
+}
+
+func (sg sideBySideGate) run(ctx context.Context, d gate.Design, o gate.Options) (*results.Gate, error) {
+	var r gate.Runner
+	if lt := sg.suite.LoadTest(sg.name); lt != nil {
+		lr, err := sg.loadRunner(lt)
+		if err != nil {
+			return nil, err
+		}
+		r = lr
+	} else {
+		sr, closeBrowser, err := sg.scenarioRunner(sg.suite.Scenario(sg.name))
+		if err != nil {
+			return nil, err
+		}
+		defer closeBrowser()
+		r = sr
+	}
+	for _, u := range sg.urls {
 		if err := loadtests.Preflight(ctx, u); err != nil {
 			return nil, &exitError{code: exitCouldNotRun, err: err}
 		}
 	}
-	if lt == nil {
-		return scenarioBlocks(cmd, log, s, sc, env, f)
-	}
-	e := s.Environments[env]
-	headers := map[string]string{}
-	for k, v := range s.Defaults.Headers {
-		headers[k] = v
-	}
-	for k, v := range e.Headers {
-		headers[k] = v
-	}
-	return interleave(cmd, f, func(url string, warm bool) (*results.Summary, error) {
-		d := f.block
-		if warm {
-			d = f.warmup
+	d.Progress = func(p gate.Progress) {
+		line := fmt.Sprintf("pair %d of at most %d (%s of %s of load)", p.Pairs, p.MaxPairs, p.Spent.Round(time.Second), p.Budget)
+		if p.Looked {
+			line += fmt.Sprintf(": looked, %d findings undecided", p.Undecided)
 		}
-		o := loadtests.Options{Env: env, BaseURL: url, Headers: headers, Vars: e.Variables, Duration: d, AbortAfter: -1, Log: log,
-			Seed: rand.Uint64(), RateScale: f.rateScale}
-		if e.Protected {
-			o.RateCap = e.MaxRate.PerSecond()
-		}
-		return loadtests.Run(ctx, lt, o)
-	})
+		fmt.Fprintln(sg.progress, line)
+	}
+	g, err := gate.Run(ctx, r, d, o)
+	if err != nil && ctx.Err() != nil {
+		return g, &exitError{code: exitCouldNotRun, err: fmt.Errorf("gate interrupted: %w", ctx.Err())}
+	}
+	return g, err
 }
 
-// scenarioBlocks gates a scenario's steps: a block is --runs runs of it
+// blockRunner adapts a function to gate.Runner.
+type blockRunner func(ctx context.Context, b gate.Block) (*results.Summary, error)
+
+func (f blockRunner) Run(ctx context.Context, b gate.Block) (*results.Summary, error) {
+	return f(ctx, b)
+}
+
+var _ gate.Runner = blockRunner(nil)
+
+func (sg sideBySideGate) loadRunner(lt *suite.LoadTest) (gate.Runner, error) {
+	base, err := loadOptions(sg.suite, lt, sg.env, loadFlags{baseURL: sg.urls[0], rateScale: sg.rateScale, allowProtected: sg.allowProtected}, sg.log)
+	if err != nil {
+		return nil, err
+	}
+	base.AbortAfter = -1 // a block is judged by the gate, not by thresholds
+	return blockRunner(func(ctx context.Context, b gate.Block) (*results.Summary, error) {
+		o := base
+		o.BaseURL, o.Duration, o.Seed = sg.urls[b.Build], b.Length, rand.Uint64()
+		return loadtests.Run(ctx, lt, o)
+	}), nil
+}
+
+// scenarioRunner gates a scenario's steps: a block is --runs runs of it
 // against one build, in one browser shared by both builds (a fresh context
 // per run), so the browser's own warm-up does not favour either.
-func scenarioBlocks(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, sc *suite.Scenario, env string, f gateFlags) ([]gate.Pair, error) {
-	opts := []scenarios.Option{scenarios.WithRedactor(s.Redactor)}
+func (sg sideBySideGate) scenarioRunner(sc *suite.Scenario) (gate.Runner, func(), error) {
+	opts := []scenarios.Option{scenarios.WithRedactor(sg.suite.Redactor)}
+	closeBrowser := func() {}
 	if sc.Kind == suite.KindBrowser {
-		b, err := scenarios.NewBrowser(f.browser, log)
+		b, err := scenarios.NewBrowser(sg.browser, sg.log)
 		if err != nil {
-			return nil, &exitError{code: exitCouldNotRun, err: err}
+			return nil, nil, &exitError{code: exitCouldNotRun, err: err}
 		}
-		defer b.Close()
+		closeBrowser = b.Close
 		opts = append(opts, scenarios.WithBrowser(b))
 	}
-	runner := scenarios.NewRunner(log, opts...)
-	return interleave(cmd, f, func(url string, warm bool) (*results.Summary, error) {
-		target, err := scenarios.TargetFor(s, env, url)
+	runner := scenarios.NewRunner(sg.log, opts...)
+	return blockRunner(func(ctx context.Context, b gate.Block) (*results.Summary, error) {
+		url := sg.urls[b.Build]
+		target, err := scenarios.TargetFor(sg.suite, sg.env, url)
 		if err != nil {
 			return nil, badInput(err)
 		}
-		n := f.runs
-		if warm {
+		n := sg.runs
+		if b.Warmup {
 			n = 1
 		}
 		var runs []results.Run
 		for range n {
-			run := runner.Run(cmd.Context(), sc, target)
-			if run.Status == results.InfraError {
+			run := runner.Run(ctx, sc, target)
+			if run.Status == results.InfraError && ctx.Err() == nil {
 				return nil, &exitError{code: exitCouldNotRun, err: fmt.Errorf("scenario %q against %s: %s", sc.Name, url, run.Reason)}
 			}
 			runs = append(runs, run)
 		}
-		return results.StepsSummary(sc.Name, env, runs), nil
-	})
-}
-
-// interleave runs block pairs: each pair in a random order (A B or B A),
-// after a warm-up of each build that is thrown away, so drift of a shared
-// machine falls on both alike.
-func interleave(cmd *cobra.Command, f gateFlags, block func(url string, warm bool) (*results.Summary, error)) ([]gate.Pair, error) {
-	ctx := cmd.Context()
-	one := func(url string, warm bool) (*results.Summary, error) {
-		sum, err := block(url, warm)
-		if err != nil {
-			return nil, err
-		}
-		if ctx.Err() != nil {
-			return nil, &exitError{code: exitCouldNotRun, err: fmt.Errorf("gate interrupted")}
-		}
-		return sum, nil
-	}
-	if f.warmup > 0 {
-		for _, u := range []string{f.baselineURL, f.candidateURL} {
-			if _, err := one(u, true); err != nil {
-				return nil, err
-			}
-		}
-	}
-	var pairs []gate.Pair
-	for i := range f.pairs {
-		first, second := f.baselineURL, f.candidateURL
-		swap := rand.IntN(2) == 1
-		if swap {
-			first, second = second, first
-		}
-		a, err := one(first, false)
-		if err != nil {
-			return nil, err
-		}
-		b, err := one(second, false)
-		if err != nil {
-			return nil, err
-		}
-		p := gate.Pair{Baseline: a, Candidate: b}
-		if swap {
-			p.Baseline, p.Candidate = b, a
-		}
-		pairs = append(pairs, p)
-		fmt.Fprintf(cmd.ErrOrStderr(), "block pair %d/%d done\n", i+1, f.pairs)
-	}
-	return pairs, nil
+		return results.StepsSummary(sc.Name, sg.env, runs), nil
+	}), closeBrowser, nil
 }
 
 func reportGate(cmd *cobra.Command, g *results.Gate, formats []string, outDir string) error {
