@@ -128,6 +128,7 @@ func Run(ctx context.Context, r Runner, d Design, o Options) (*results.Gate, err
 		p, took, err := runPair(ctx, r, block, d.Rand)
 		if err != nil {
 			if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+				g.LoadSpent = spent
 				return partial(g, ps, o, at, looked, ctx.Err()), ctx.Err()
 			}
 			return nil, err

@@ -96,11 +96,22 @@ loadtests:
 	code, stdout, stderr := runProbe(t, "gate", "shop", "--suite", ignoring, "--baseline-url", "http://"+freePort(t), "--candidate-url", "http://"+freePort(t))
 	assert.Equal(t, 3, code, "the suite's gate section loads: %s %s", stdout, stderr)
 
+	protected := suiteFile(t, `
+environments:
+  prod: {base_url: "http://127.0.0.1:1", protected: true, max_rate: 20/s}
+loadtests:
+  - name: shop
+    targets: [{name: health, path: /api/health}]
+    profile: [{constant: {rate: 10/s, duration: 1s}}]
+    limits: {max_duration: 10s, max_requests: 100}
+`)
 	tests := []struct {
 		args   []string
 		code   int
 		stderr string
 	}{
+		{[]string{"gate", "shop", "--suite", protected, "--baseline-url", "http://127.0.0.1:1", "--candidate-url", "http://127.0.0.1:2"}, 2,
+			`environment "prod" is protected: a load test needs --allow-protected`},
 		{[]string{"gate", "--baseline", base, "--candidate", cand, "--min-effect", "5"}, 2, `--min-effect "5": want a percentage like 99.9% or 1%`},
 		{[]string{"gate", "--baseline", base, "--candidate", cand, "--min-delta", "health=soon"}, 2, `--min-delta "health=soon"`},
 		{[]string{"gate", "--baseline", base, "--candidate", cand, "--alpha", "NaN"}, 2, "--alpha NaN: want a finite number"},
