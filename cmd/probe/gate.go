@@ -137,8 +137,8 @@ func finite(flag string, v float64) error {
 }
 
 // gateOptions are the gate's effects: the suite's gate: section (spec, may
-// be nil), then the flags over it. steps names a scenario whose step
-// names become its endpoints' names.
+// be nil), then the flags over it; an endpoint named in a flag gets the
+// spec's prefix, so a scenario's steps are named as in the suite.
 func (f gateFlags) gateOptions(spec *scopedSpec) (gate.Options, error) {
 	o := gate.Options{Alpha: f.alpha, Endpoints: map[string]gate.Effect{}}
 	if err := finite("--alpha", f.alpha); err != nil {
