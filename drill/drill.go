@@ -3,6 +3,7 @@ package drill
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -31,14 +32,40 @@ type Config struct {
 	GeneratorLate float64
 }
 
+// Validate says what is wrong with a configuration, naming the setting.
+func (c Config) Validate() error {
+	for _, v := range []float64{c.Start, c.Step, c.Factor, c.Max, c.SLOErrors, c.Expect} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return errors.New("every rate and factor must be a finite number")
+		}
+	}
+	switch {
+	case c.Start <= 0:
+		return errors.New("the start rate must be above 0")
+	case c.Step > 0 && c.Factor != 0:
+		return errors.New("give a step or a factor, not both")
+	case c.Step <= 0 && c.Factor <= 1:
+		return errors.New("need a step above 0/s or a factor above 1")
+	case c.Max > 0 && c.Max < c.Start:
+		return fmt.Errorf("the max rate %.4g/s is below the start rate %.4g/s", c.Max, c.Start)
+	case c.StepDuration <= 0:
+		return errors.New("the step duration must be above 0")
+	case c.SLOP95 < 0 || c.SLOErrors < 0 || c.SLOErrors > 1:
+		return errors.New("the SLO needs a p95 of at least 0 and an error rate from 0% to 100%")
+	case c.Expect < 0:
+		return errors.New("the expected rate must not be negative")
+	}
+	return nil
+}
+
 // Run steps the rate up until the SLO breaks, refines between the last good
 // and the first bad rate, and fits the Universal Scalability Law.
 func Run(ctx context.Context, cfg Config, run StepRunner) (*results.Drill, error) {
 	cfg.ErrorCeiling = cmp.Or(cfg.ErrorCeiling, 0.2)
 	cfg.Refine = cmp.Or(cfg.Refine, 2)
 	cfg.GeneratorLate = cmp.Or(cfg.GeneratorLate, 0.1)
-	if cfg.Start <= 0 || cfg.StepDuration <= 0 || (cfg.Step <= 0 && cfg.Factor <= 1) {
-		return nil, fmt.Errorf("drill: need a start rate, a step (or a factor above 1) and a step duration")
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("drill: %w", err)
 	}
 	d := &results.Drill{SLOP95: cfg.SLOP95, SLOErrors: cfg.SLOErrors, Expect: cfg.Expect}
 	var lastGood, firstBad float64
@@ -55,7 +82,7 @@ func Run(ctx context.Context, cfg Config, run StepRunner) (*results.Drill, error
 		d.LoadTest, d.Env = sum.LoadTest, sum.Env
 		d.Steps = append(d.Steps, st)
 		if ctx.Err() != nil {
-			d.Limit = "interrupted"
+			d.Limit = results.StopInterrupted
 			break
 		}
 		if st.OK {
@@ -122,7 +149,7 @@ func step(ctx context.Context, cfg Config, run StepRunner, rate float64, refinin
 	switch {
 	case st.ErrorRate > cfg.ErrorCeiling:
 		st.OK, st.Cause, st.Why = false, "errors", fmt.Sprintf("errors %.1f%% above the hard ceiling %.0f%%", st.ErrorRate*100, cfg.ErrorCeiling*100)
-	case st.Late > cfg.GeneratorLate && st.P95 <= cfg.SLOP95:
+	case st.Late > cfg.GeneratorLate && (cfg.SLOP95 == 0 || st.P95 <= cfg.SLOP95):
 		st.OK, st.Cause, st.Why = false, "generator", fmt.Sprintf("generator limit: %.0f%% of requests sent late while the target answered in time", st.Late*100)
 	case cfg.SLOP95 > 0 && st.P95 > cfg.SLOP95:
 		st.OK, st.Cause, st.Why = false, "target", fmt.Sprintf("p95 %s above the SLO %s", st.P95, cfg.SLOP95)

@@ -149,7 +149,7 @@ loop:
 			}
 		case <-ctxDone:
 			ctxDone = nil
-			halt("interrupted")
+			halt(results.StopInterrupted)
 		case <-graceC:
 			cutInflight()
 			graceC = nil

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,11 +73,7 @@ func newTargeter(lt *suite.LoadTest, baseURL string, headers, vars map[string]st
 		}
 		body := tg.Body
 		if tg.BodyFile != "" {
-			path := tg.BodyFile
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(lt.Dir, path)
-			}
-			data, err := os.ReadFile(path)
+			data, err := suite.ReadBodyFile(lt.Dir, tg.BodyFile)
 			if err != nil {
 				return nil, fmt.Errorf("loadtest %q: endpoint %q: %w", lt.Name, tg.Name, err)
 			}

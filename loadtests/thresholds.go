@@ -105,6 +105,11 @@ func Judge(lt *suite.LoadTest, s *results.Summary) []results.ThresholdResult {
 			out = append(out, results.ThresholdResult{Name: t.name, Endpoint: t.endpoint, Actual: "no such endpoint in the summary"})
 			continue
 		}
+		if e.Requests == 0 {
+			// No threshold passes on nothing measured.
+			out = append(out, results.ThresholdResult{Name: t.name, Endpoint: t.endpoint, Actual: "no requests measured"})
+			continue
+		}
 		actual, pass := t.judge(e, s)
 		out = append(out, results.ThresholdResult{Name: t.name, Endpoint: t.endpoint, Actual: actual, Pass: pass})
 	}

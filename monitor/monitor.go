@@ -62,6 +62,8 @@ type Monitor struct {
 
 	mu      sync.Mutex
 	pending []store.Record // runs not yet written to the history
+	dropped int            // held runs given up on: MaxPending was reached
+	histErr error          // why the history cannot be written, while it cannot
 	state   map[checkKey]checkState
 	ready   bool
 }
@@ -119,6 +121,7 @@ func (m *Monitor) Run(ctx context.Context, reload <-chan *suite.Suite) error {
 			return fmt.Errorf("monitor: no scenario runs on %v", m.cfg.Envs)
 		}
 		m.log.Info("probing", "checks", len(checks), "envs", m.envs(s))
+		m.flush(ctx) // also learns whether the history can be written at all
 		m.setReady(true)
 		roundCtx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
@@ -135,7 +138,7 @@ func (m *Monitor) Run(ctx context.Context, reload <-chan *suite.Suite) error {
 		wg.Wait()
 		m.flush(context.WithoutCancel(ctx))
 		if next == nil {
-			return nil
+			return m.lost()
 		}
 		s = next
 		m.cfg.Suite = s
@@ -269,6 +272,7 @@ func (m *Monitor) record(ctx context.Context, run results.Run) {
 	if over := len(m.pending) - m.cfg.MaxPending; over > 0 {
 		m.log.Error("history unwritable too long: dropping the oldest held runs", "dropped", over)
 		m.pending = m.pending[over:]
+		m.dropped += over
 	}
 	m.mu.Unlock()
 	log := m.log.With("scenario", run.Scenario, "env", run.Env)
@@ -285,13 +289,51 @@ func (m *Monitor) record(ctx context.Context, run results.Run) {
 func (m *Monitor) flush(ctx context.Context) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if len(m.pending) == 0 {
+		// Nothing held: a cheap read tells whether the file opens at all, so
+		// /readyz says so before the first run is lost.
+		if _, err := m.history.Count(ctx, store.Query{Since: time.Now()}); err != nil {
+			m.historyFailed(err)
+			return
+		}
+	}
 	for len(m.pending) > 0 {
 		if err := m.history.Add(ctx, m.pending[0]); err != nil {
-			m.log.Error("history: holding runs until it can be written", "held", len(m.pending), "err", err)
+			m.historyFailed(err)
 			return
 		}
 		m.pending = m.pending[1:]
 	}
+	if m.histErr != nil {
+		m.log.Info("history writable again: held runs stored")
+	}
+	m.histErr = nil
+}
+
+// historyFailed notes that the history cannot be written; m.mu is held.
+func (m *Monitor) historyFailed(err error) {
+	if m.histErr == nil || m.histErr.Error() != err.Error() {
+		m.log.Error("history unwritable: probing on, holding runs in memory; /readyz says not ready until it can be written",
+			"held", len(m.pending), "err", err)
+	}
+	m.histErr = err
+}
+
+// lost says, at the end, how many runs never reached the history.
+func (m *Monitor) lost() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n := len(m.pending) + m.dropped; n > 0 {
+		return fmt.Errorf("monitor: %d %s never written to the history and lost: %v", n, plural(n, "run was", "runs were"), m.histErr)
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // updateSLA sets the availability gauges of one check from the history.

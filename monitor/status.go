@@ -23,10 +23,14 @@ func (m *Monitor) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		m.mu.Lock()
-		ready := m.ready
+		ready, histErr, held := m.ready, m.histErr, len(m.pending)
 		m.mu.Unlock()
-		if !ready {
+		switch {
+		case !ready:
 			http.Error(w, "not probing yet", http.StatusServiceUnavailable)
+			return
+		case histErr != nil:
+			http.Error(w, fmt.Sprintf("not ready: the history cannot be written (%v); %d runs held in memory", histErr, held), http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ready")

@@ -13,8 +13,12 @@ import (
 // DrillText writes a drill's findings first, then the table of its steps.
 func DrillText(w io.Writer, d *results.Drill) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "drill %s on %s: highest rate that held the SLO (p95 ≤ %s, errors ≤ %.2f%%): %.1f/s\n",
-		d.LoadTest, d.Env, d.SLOP95, d.SLOErrors*100, d.HighestGood)
+	slo := fmt.Sprintf("errors ≤ %.2f%%", d.SLOErrors*100)
+	if d.SLOP95 > 0 { // no p95 in the SLO: latency is not judged
+		slo = fmt.Sprintf("p95 ≤ %s, %s", d.SLOP95, slo)
+	}
+	fmt.Fprintf(&b, "drill %s on %s: highest rate that held the SLO (%s): %.1f/s\n",
+		d.LoadTest, d.Env, slo, d.HighestGood)
 	fmt.Fprintf(&b, "ended by: %s", d.Limit)
 	if d.Bottleneck != "" {
 		fmt.Fprintf(&b, "; bottleneck: %s (its latency broke first)", d.Bottleneck)

@@ -15,7 +15,8 @@ type Drill struct {
 	Knee float64 `json:"knee"`
 	// Limit says what ended the drill: "target" (the SLO broke), "generator"
 	// (probe could not send the rate: the target's limit is not known),
-	// "max" (it reached --max), or "errors" (the hard error ceiling).
+	// "max" (it reached --max), "errors" (the hard error ceiling), or
+	// StopInterrupted (the user cut it short).
 	Limit      string  `json:"limit"`
 	Bottleneck string  `json:"bottleneck,omitempty"` // endpoint whose latency broke first
 	USL        *USL    `json:"usl,omitempty"`

@@ -38,6 +38,14 @@ type Summary struct {
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 }
 
+// StopInterrupted is the Stop of a load test (and the Limit of a drill) cut
+// short by the user (SIGINT, SIGTERM): what was measured is written, marked
+// partial, and the command exits 3.
+const StopInterrupted = "interrupted"
+
+// Interrupted reports whether the user cut the test short.
+func (s *Summary) Interrupted() bool { return s.Stop == StopInterrupted }
+
 // LateAfter is how late a send may be before it counts as late: the
 // generator could not keep up with the schedule.
 const LateAfter = 10 * time.Millisecond
@@ -163,12 +171,45 @@ func ReadSummary(r io.Reader) (*Summary, error) {
 	if s.Schema != SummarySchema {
 		return nil, fmt.Errorf("read summary: schema %q, this probe reads %q", s.Schema, SummarySchema)
 	}
-	for _, e := range append([]Endpoint{s.Overall}, s.Endpoints...) {
-		if e.Latency == nil || e.DueLatency == nil {
-			return nil, fmt.Errorf("read summary: endpoint %q has no histograms", e.Name)
-		}
+	if err := s.check(); err != nil {
+		return nil, fmt.Errorf("read summary: %w", err)
 	}
 	return &s, nil
+}
+
+// check refuses what no load test can have measured: negative counts, more
+// errors than requests, more late sends than sends. A gate or a threshold
+// judged on such numbers would be judged on nothing.
+func (s *Summary) check() error {
+	if s.Planned < 0 || s.Sent < 0 || s.Late < 0 || s.Late > s.Sent || s.Duration < 0 || s.SendSpan < 0 {
+		return fmt.Errorf("impossible counts: planned %d, sent %d, late %d, duration %s", s.Planned, s.Sent, s.Late, s.Duration)
+	}
+	if s.Shard != "" {
+		if _, _, err := ParseShard(s.Shard); err != nil {
+			return err
+		}
+	}
+	for _, e := range append([]Endpoint{s.Overall}, s.Endpoints...) {
+		if e.Latency == nil || e.DueLatency == nil {
+			return fmt.Errorf("endpoint %q has no histograms", e.Name)
+		}
+		if e.Requests < 0 || e.Errors < 0 || e.Errors > e.Requests || e.BytesIn < 0 || e.BytesOut < 0 {
+			return fmt.Errorf("endpoint %q has impossible counts: %d requests, %d errors", e.Name, e.Requests, e.Errors)
+		}
+		for _, m := range []map[string]int64{e.Codes, e.ErrorKinds} {
+			for k, v := range m {
+				if v < 0 || v > e.Requests {
+					return fmt.Errorf("endpoint %q has an impossible count %d for %q", e.Name, v, k)
+				}
+			}
+		}
+	}
+	for _, sec := range s.Timeline {
+		if sec.Sent < 0 || sec.Errors < 0 || sec.Errors > sec.Sent {
+			return fmt.Errorf("second %d of the timeline has impossible counts", sec.T)
+		}
+	}
+	return nil
 }
 
 // MergeSummaries joins the summaries of the shards of one distributed load

@@ -2,12 +2,14 @@ package scenarios
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -305,4 +307,37 @@ func TestNoBrowser(t *testing.T) {
 	run := NewRunner(nil).Run(t.Context(), sc, tg)
 	assert.Equal(t, results.InfraError, run.Status)
 	assert.Contains(t, run.Reason, "apt-get install chromium")
+}
+
+// TestStoppedMidRunIsInterrupted: a run cut because probe is stopping (its
+// context cancelled, as on SIGTERM) is probe's own trouble, said as such; not
+// a target failure, not a crashed browser. Browser flows and HTTP checks alike.
+func TestStoppedMidRunIsInterrupted(t *testing.T) {
+	arrived := make(chan struct{}, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/favicon.ico" {
+			http.NotFound(w, r)
+			return
+		}
+		arrived <- struct{}{}
+		<-r.Context().Done() // answer never comes
+	}))
+	defer srv.Close()
+	for _, sc := range []string{
+		"  - {name: s, kind: http, timeout: 60s, request: {url: /slow}}\n",
+		"  - {name: s, kind: browser, timeout: 60s, steps: [{navigate: /slow}]}\n",
+	} {
+		sc, tg := loadScenario(t, srv.URL, sc)
+		t.Run(sc.Kind, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			go func() {
+				<-arrived
+				cancel()
+			}()
+			run := NewRunner(nil, WithBrowser(sharedBrowser(t))).Run(ctx, sc, tg)
+			assert.Equal(t, results.InfraError, run.Status)
+			assert.True(t, strings.HasPrefix(run.Reason, Interrupted), run.Reason)
+			assert.NotContains(t, run.Reason, "crashed")
+		})
+	}
 }

@@ -95,7 +95,9 @@ func (r *Runner) browserFlow(ctx context.Context, sc *suite.Scenario, t Target) 
 			break
 		}
 	}
-	if status != results.Pass && status != results.InfraError {
+	// When probe is stopping, the browser is fine and the run's end is no
+	// failure to keep artifacts of (Run says interrupted).
+	if status != results.Pass && status != results.InfraError && !errors.Is(ctx.Err(), context.Canceled) {
 		if !r.browser.healthy() {
 			r.browser.restart("a run failed and the browser did not answer")
 			status, reason = results.InfraError, "browser crashed or hung: "+reason

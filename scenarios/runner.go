@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -117,6 +118,10 @@ func (r *Runner) brokenBrowser(ctx context.Context, what string, err error) (res
 	return results.InfraError, fmt.Sprintf("browser could not %s: %v", what, err)
 }
 
+// Interrupted starts the reason of a run cut short because probe itself was
+// stopped (SIGTERM, Ctrl-C).
+const Interrupted = "interrupted: probe was stopped during the run"
+
 // Run runs sc once against t: up to 1+retries attempts, each within the
 // scenario's timeout, stopping at the first pass. A pass after a failed attempt
 // is marked flaky.
@@ -145,6 +150,13 @@ func (r *Runner) Run(ctx context.Context, sc *suite.Scenario, t Target) results.
 	}
 	last := run.Last()
 	run.Status, run.Reason = last.Status, last.Reason
+	if last.Status != results.Pass && errors.Is(ctx.Err(), context.Canceled) {
+		// probe was stopped mid-run: neither the target's fault nor a broken
+		// browser, whatever the attempt made of its cut context.
+		run.Status, run.Reason = results.InfraError, Interrupted+" (was: "+last.Reason+")"
+		run.Attempts[len(run.Attempts)-1].Status = results.InfraError
+		run.Attempts[len(run.Attempts)-1].Reason = run.Reason
+	}
 	run.Flaky = last.Status == results.Pass && len(run.Attempts) > 1
 	run.Duration = time.Since(run.Start)
 	log.Info("run", "status", run.Status, "reason", run.Reason, "attempts", len(run.Attempts), "took", run.Duration)

@@ -72,6 +72,34 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens an existing history for reading: it never creates a
+// file or a folder, nor changes the schema.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("history %s does not exist: 'probe run --history %s' writes it", path, path)
+	case err != nil:
+		return nil, fmt.Errorf("history %s: %w", path, err)
+	case !info.Mode().IsRegular():
+		return nil, fmt.Errorf("history %s is not a file", path)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return nil, fmt.Errorf("history %s: %w", path, err)
+	}
+	var version int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("history %s is not a probe history: %w", path, err)
+	}
+	if version < 1 || version > len(schema) {
+		db.Close()
+		return nil, fmt.Errorf("history %s is not a probe history this probe can read (schema %d, this probe knows 1 to %d)", path, version, len(schema))
+	}
+	return &Store{db: db, path: path}, nil
+}
+
 func (s *Store) migrate(ctx context.Context) error {
 	var version int
 	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {

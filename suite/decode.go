@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -139,7 +140,7 @@ var scalarType = reflect.TypeFor[scalar]()
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, f fieldInfo) {
 	if d.budget--; d.budget < 0 {
 		if d.budget == -1 {
-			d.errorf(n, path, "file is too large or has too many aliases")
+			d.errorf(n, path, "file has more than %d values, counting each use of an alias; a suite file is small, so look for an alias that repeats itself", nodeBudget)
 		}
 		return
 	}
@@ -185,12 +186,16 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, f fieldInfo
 			}
 		}
 	case reflect.Int:
-		if n.Kind == yaml.ScalarNode && n.Tag != "!!int" {
+		if n.Kind == yaml.ScalarNode && n.Tag != "!!int" && !allDigits(n.Value) {
 			d.errorf(n, path, "want a whole number of at least 0, got %s", describe(n))
 			return
 		}
 		if s, ok := d.text(n, path); ok {
 			i, err := strconv.Atoi(s)
+			if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(s, "-") {
+				d.errorf(n, path, "%s is too large for a whole number here", s)
+				return
+			}
 			if err != nil || i < 0 {
 				d.errorf(n, path, "want a whole number of at least 0, got %s", describe(n))
 				return
@@ -347,4 +352,18 @@ func keyList(fields []fieldInfo) string {
 		keys = append(keys[:4], "…")
 	}
 	return strings.Join(keys, ", ")
+}
+
+// allDigits reports whether s is a run of decimal digits: YAML tags one too
+// large for an int as a float, and it deserves "too large", not "not a number".
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

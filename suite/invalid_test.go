@@ -183,7 +183,7 @@ var invalidCases = []invalidCase{
 		yaml: validBase + "loadtests:\n  - name: l\n    targets:\n      - {name: t, path: '/p/{{randInt 1}', body: x, body_file: b.json}\n    profile: [{constant: {rate: 1/s, duration: 1s}}]\n    limits: {max_duration: 1s, max_requests: 1}\n",
 		want: []string{
 			`suite.yaml:7:25: loadtests[0].targets[0].path: bad template: 1: unexpected "}" in operand`,
-			`suite.yaml:7:64: loadtests[0].targets[0].body_file: cannot read b.json: no such file or directory (paths are relative to the suite file)`,
+			`suite.yaml:7:64: loadtests[0].targets[0].body_file: b.json does not exist (paths are relative to the suite file)`,
 			`suite.yaml:7:64: loadtests[0].targets[0].body_file: give body or body_file, not both`,
 		},
 	},
@@ -218,6 +218,54 @@ var invalidCases = []invalidCase{
 		name: "two documents",
 		yaml: validBase + "---\nname: x\n",
 		want: []string{`suite.yaml:4:1: holds more than one YAML document (---); put each in its own file`},
+	},
+	{
+		name: "weights whose sum overflows",
+		yaml: validBase + "loadtests:\n  - name: l\n    targets:\n      - {name: a, path: /a, weight: 4611686018427387904}\n" +
+			"      - {name: b, path: /b, weight: 4611686018427387904}\n" +
+			"    profile:\n      - constant: {rate: 10/s, duration: 1s}\n    limits: {max_duration: 5s, max_requests: 100}\n",
+		want: []string{
+			`suite.yaml:7:37: loadtests[0].targets[0].weight: the weights add up to more than 1000000000; weights are shares, so smaller numbers say the same`,
+			`suite.yaml:8:37: loadtests[0].targets[1].weight: the weights add up to more than 1000000000; weights are shares, so smaller numbers say the same`,
+		},
+	},
+	{
+		name: "template arguments checked at load time",
+		yaml: validBase + "loadtests:\n  - name: l\n    targets:\n      - {name: a, path: \"/a/{{randInt 20 1}}\"}\n" +
+			"      - {name: b, path: \"/b/{{randInt \\\"a\\\" 1}}\"}\n      - {name: c, path: \"/c/{{randItem}}\"}\n" +
+			"      - {name: d, path: \"/d/{{randInt 1 2}}{{randItem \\\"q\\\"}}{{seq}}{{uuid}}\"}\n" +
+			"    profile:\n      - constant: {rate: 10/s, duration: 1s}\n    limits: {max_duration: 5s, max_requests: 100}\n",
+		want: []string{
+			`suite.yaml:7:25: loadtests[0].targets[0].path: bad template: randInt 20 1: the second number must not be below the first`,
+			`suite.yaml:8:25: loadtests[0].targets[1].path: bad template: randInt takes whole numbers, like {{randInt 1 20}}; "a" is not one`,
+			`suite.yaml:9:25: loadtests[0].targets[2].path: bad template: randItem needs at least one item, like {{randItem "a" "b"}}`,
+		},
+	},
+	{
+		name: "tab for indentation",
+		yaml: "environments:\n\tdev: {}\n",
+		want: []string{`suite.yaml:2:1: not valid YAML: a tab; YAML does not allow tabs for indentation, indent with spaces`},
+	},
+	{
+		name: "bytes that are not UTF-8",
+		yaml: validBase + "name: caf\xe9\n",
+		want: []string{`suite.yaml:4:10: not valid YAML: a byte that is not UTF-8; save the file as UTF-8`},
+	},
+	{
+		name: "a whole number too large",
+		yaml: validBase + "defaults: {retries: 99999999999999999999}\n",
+		want: []string{`suite.yaml:4:21: defaults.retries: 99999999999999999999 is too large for a whole number here`},
+	},
+	{
+		name:          "a fractional rate",
+		yaml:          "environments:\n  dev:\n    base_url: http://127.0.0.1:1\n    max_rate: 1.5/s\n",
+		want:          []string{`suite.yaml:4:15: environments.dev.max_rate: "1.5/s": a rate counts whole requests; write 90/m for 1.5/s`},
+		schemaCatches: true,
+	},
+	{
+		name: "more values than a suite file holds",
+		yaml: validBase + "defaults: {envs: [" + strings.Repeat("dev, ", 200_000) + "dev]}\n",
+		want: []string{`suite.yaml:4:999979: defaults.envs[199992]: file has more than 200000 values, counting each use of an alias; a suite file is small, so look for an alias that repeats itself`},
 	},
 	{
 		name: "unknown environment in envs",

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -75,9 +76,6 @@ func WithLookupEnv(lookup LookupEnv) Option {
 	return func(o *loadOptions) { o.lookup = lookup }
 }
 
-// maxFileSize bounds what is read of one suite file.
-const maxFileSize = 4 << 20
-
 // Load reads the suite at path: a folder with probe.yaml and optional
 // scenarios/*.yaml and loadtests/*.yaml, or one YAML file. Mistakes in the
 // files come back as Errors (every one, sorted); a path that cannot be read
@@ -127,17 +125,9 @@ type source struct {
 }
 
 func readFile(name string) ([]byte, error) {
-	f, err := os.Open(name)
+	data, err := readRegular(name, maxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("read suite: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read suite %s: %w", name, err)
-	}
-	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("read suite %s: larger than %d MiB; a suite file should be small", name, maxFileSize>>20)
 	}
 	return data, nil
 }
@@ -146,17 +136,19 @@ func readFile(name string) ([]byte, error) {
 func suiteFiles(path string) ([]string, error) {
 	info, err := os.Stat(path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+		if _, lerr := os.Lstat(path); errors.Is(err, fs.ErrNotExist) && lerr != nil {
 			return nil, fmt.Errorf("%w at %s: give a folder with probe.yaml or a .yaml file", ErrNoSuite, path)
 		}
-		return nil, fmt.Errorf("read suite: %w", err)
+		return nil, fmt.Errorf("read suite: %w", describeStatError(path, err))
 	}
 	if !info.IsDir() {
 		return []string{path}, nil
 	}
 	var main string
 	for _, n := range []string{"probe.yaml", "probe.yml"} {
-		if _, err := os.Stat(filepath.Join(path, n)); err == nil {
+		// Lstat: a probe.yaml that is a broken symlink is named as such by
+		// readFile, not reported as missing.
+		if _, err := os.Lstat(filepath.Join(path, n)); err == nil {
 			main = filepath.Join(path, n)
 			break
 		}
@@ -209,6 +201,9 @@ func loadSources(sources []source, o loadOptions) (*Suite, error) {
 		var f File
 		d.decode(root, reflect.ValueOf(&f).Elem(), "", fieldInfo{})
 		errs = append(errs, d.errs...)
+		if d.budget < 0 {
+			continue // half decoded: its gaps would be reported as mistakes
+		}
 		files = append(files, parsed{file: f, dec: d})
 	}
 	m := merge(files)
@@ -235,11 +230,50 @@ func loadSources(sources []source, o loadOptions) (*Suite, error) {
 	return s, nil
 }
 
+// invalidUTF8 finds the first byte that is not UTF-8, as line and column.
+func invalidUTF8(data []byte) (line, col int, found bool) {
+	if utf8.Valid(data) {
+		return 0, 0, false
+	}
+	line, col = 1, 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size <= 1 {
+			return line, col, true
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		data = data[size:]
+	}
+	return line, col, true
+}
+
+// tabColumn returns the column of a tab in the leading white space of line
+// (1-based), or 0.
+func tabColumn(data []byte, line int) int {
+	lines := bytes.Split(data, []byte("\n"))
+	if line < 1 || line > len(lines) {
+		return 0
+	}
+	l := lines[line-1]
+	indent := len(l) - len(bytes.TrimLeft(l, " \t"))
+	if i := bytes.IndexByte(l[:indent], '\t'); i >= 0 {
+		return i + 1
+	}
+	return 0
+}
+
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parseYAML parses one file into its root node; an empty file is an empty
 // mapping.
 func parseYAML(name string, data []byte) (*yaml.Node, *Error) {
+	if line, col, ok := invalidUTF8(data); ok {
+		return nil, &Error{File: name, Line: line, Column: col, Msg: "not valid YAML: a byte that is not UTF-8; save the file as UTF-8"}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	err := dec.Decode(&doc)
@@ -252,6 +286,10 @@ func parseYAML(name string, data []byte) (*yaml.Node, *Error) {
 			e.Line, _ = strconv.Atoi(m[1])
 			e.Column = 1
 			e.Msg = "not valid YAML: " + m[2]
+			if col := tabColumn(data, e.Line); col > 0 {
+				e.Column = col
+				e.Msg = "not valid YAML: a tab; YAML does not allow tabs for indentation, indent with spaces"
+			}
 		}
 		return nil, e
 	}

@@ -107,6 +107,12 @@ func ParseRate(s string) (Rate, error) {
 	}
 	n, err := strconv.Atoi(num)
 	if err != nil || n < 0 || strings.HasPrefix(num, "+") {
+		if f, ferr := strconv.ParseFloat(num, 64); ferr == nil && f > 0 && f < 1e6 && unit == "s" {
+			return Rate{}, fmt.Errorf("%q: a rate counts whole requests; write %d/m for %s", s, int(math.Round(f*60)), s)
+		}
+		if strings.Contains(num, ".") {
+			return Rate{}, fmt.Errorf("%q: a rate counts whole requests per unit; use a smaller unit (/m, /h)", s)
+		}
 		return Rate{}, bad
 	}
 	per := map[string]time.Duration{"ms": time.Millisecond, "s": time.Second, "m": time.Minute, "h": time.Hour}[unit]

@@ -1,12 +1,14 @@
 package suite
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"regexp"
 	"strings"
 	"sync/atomic"
 	"text/template"
+	"text/template/parse"
 )
 
 // TemplateEnv is what the template functions need at run time.
@@ -68,7 +70,126 @@ func ParseTemplate(name, text string) (*template.Template, error) {
 		}
 		return nil, fmt.Errorf("bad template: %s", msg)
 	}
+	if err := checkCalls(t.Tree.Root); err != nil {
+		return nil, fmt.Errorf("bad template: %w", err)
+	}
 	return t, nil
+}
+
+// checkCalls checks the arguments of every call to a suite function that
+// text/template leaves to run time: their number, and their kind and order
+// where they are written as literals. A mistake then fails validation, not
+// the first request of a load test.
+func checkCalls(n parse.Node) error {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return nil
+		}
+		for _, c := range n.Nodes {
+			if err := checkCalls(c); err != nil {
+				return err
+			}
+		}
+	case *parse.ActionNode:
+		return checkPipe(n.Pipe)
+	case *parse.IfNode:
+		return checkBranch(&n.BranchNode)
+	case *parse.RangeNode:
+		return checkBranch(&n.BranchNode)
+	case *parse.WithNode:
+		return checkBranch(&n.BranchNode)
+	}
+	return nil
+}
+
+func checkBranch(b *parse.BranchNode) error {
+	if err := checkPipe(b.Pipe); err != nil {
+		return err
+	}
+	if err := checkCalls(b.List); err != nil {
+		return err
+	}
+	return checkCalls(b.ElseList)
+}
+
+func checkPipe(p *parse.PipeNode) error {
+	if p == nil {
+		return nil
+	}
+	for _, c := range p.Cmds {
+		if err := checkCommand(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkCommand(c *parse.CommandNode) error {
+	for _, a := range c.Args {
+		if sub, ok := a.(*parse.PipeNode); ok {
+			if err := checkPipe(sub); err != nil {
+				return err
+			}
+		}
+	}
+	id, ok := c.Args[0].(*parse.IdentifierNode)
+	if !ok {
+		return nil
+	}
+	args := c.Args[1:]
+	switch id.Ident {
+	case "randInt":
+		if len(args) != 2 {
+			return fmt.Errorf("randInt takes two whole numbers, like {{randInt 1 20}}; got %d arguments", len(args))
+		}
+		lo, loOK := literalInt(args[0])
+		hi, hiOK := literalInt(args[1])
+		for _, a := range args {
+			if isLiteral(a) {
+				if _, ok := literalInt(a); !ok {
+					return fmt.Errorf("randInt takes whole numbers, like {{randInt 1 20}}; %s is not one", a)
+				}
+			}
+		}
+		if loOK && hiOK && hi < lo {
+			return fmt.Errorf("randInt %d %d: the second number must not be below the first", lo, hi)
+		}
+	case "randItem":
+		if len(args) == 0 {
+			return errors.New(`randItem needs at least one item, like {{randItem "a" "b"}}`)
+		}
+	case "uuid", "seq":
+		if len(args) != 0 {
+			return fmt.Errorf("%s takes no arguments", id.Ident)
+		}
+	case "var":
+		if len(args) != 1 {
+			return fmt.Errorf(`var takes one variable name, like {{var "user"}}; got %d arguments`, len(args))
+		}
+		if isLiteral(args[0]) {
+			if _, ok := args[0].(*parse.StringNode); !ok {
+				return fmt.Errorf(`var takes a quoted name, like {{var "user"}}; %s is not one`, args[0])
+			}
+		}
+	}
+	return nil
+}
+
+func isLiteral(n parse.Node) bool {
+	switch n.(type) {
+	case *parse.NumberNode, *parse.StringNode, *parse.BoolNode, *parse.NilNode:
+		return true
+	}
+	return false
+}
+
+func literalInt(n parse.Node) (int64, bool) {
+	num, ok := n.(*parse.NumberNode)
+	if !ok || !num.IsInt {
+		return 0, false
+	}
+	return num.Int64, true
 }
 
 // templateVars lists the names passed to {{var "…"}} in text, so validation can

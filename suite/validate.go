@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -175,12 +174,21 @@ func (m *merged) firstFile() string {
 	return m.files[0]
 }
 
+// CheckBaseURL says what is wrong with a base URL: it must be an absolute
+// http or https URL with a host.
+func CheckBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL, like http://127.0.0.1:8080", s)
+	}
+	return nil
+}
+
 func (m *merged) validateEnv(l loc[*Environment], add func(Error)) {
 	e := l.v
 	if e.BaseURL != "" {
-		u, err := url.Parse(e.BaseURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			add(l.at(".base_url", "%q is not an absolute http(s) URL, like http://127.0.0.1:8080", e.BaseURL))
+		if err := CheckBaseURL(e.BaseURL); err != nil {
+			add(l.at(".base_url", "%v", err))
 		}
 	}
 	if !namePattern.MatchString(e.Name) {
@@ -282,11 +290,20 @@ func (m *merged) validateLoadTest(l loc[*LoadTest], add func(Error)) []string {
 	}
 	m.checkEnvRefs(l, ".envs", lt.Envs, add)
 	var names []string
+	weights := 0
 	for i, t := range lt.Targets {
 		if t == nil {
 			continue
 		}
 		p := fmt.Sprintf(".targets[%d]", i)
+		if t.Weight != nil {
+			// The picker draws a number below the sum; keep it far from overflow.
+			if *t.Weight > MaxWeightSum-weights {
+				add(l.at(p+".weight", "the weights add up to more than %d; weights are shares, so smaller numbers say the same", MaxWeightSum))
+			} else {
+				weights += *t.Weight
+			}
+		}
 		if slices.Contains(names, t.Name) {
 			add(l.at(p+".name", "endpoint %q is already a target of this load test", t.Name))
 		}
@@ -323,6 +340,9 @@ func (m *merged) validateLoadTest(l loc[*LoadTest], add func(Error)) []string {
 	return names
 }
 
+// MaxWeightSum bounds the sum of a load test's target weights.
+const MaxWeightSum = 1_000_000_000
+
 func (m *merged) validateTarget(l loc[*LoadTest], p string, t *Target, add func(Error)) {
 	if t.Weight != nil && *t.Weight == 0 {
 		add(l.at(p+".weight", "must be at least 1; remove the target to send it nothing"))
@@ -335,13 +355,9 @@ func (m *merged) validateTarget(l loc[*LoadTest], p string, t *Target, add func(
 		texts[joinPath(p+".headers", k)] = v
 	}
 	if t.BodyFile != "" {
-		bf := t.BodyFile
-		if !filepath.IsAbs(bf) {
-			bf = filepath.Join(l.v.Dir, bf)
-		}
-		data, err := os.ReadFile(bf)
+		data, err := ReadBodyFile(l.v.Dir, t.BodyFile)
 		if err != nil {
-			add(l.at(p+".body_file", "cannot read %s: %v (paths are relative to the suite file)", t.BodyFile, unwrapPathError(err)))
+			add(l.at(p+".body_file", "%v (paths are relative to the suite file)", err))
 		} else {
 			texts[p+".body_file"] = string(data)
 		}
@@ -421,13 +437,6 @@ func (m *merged) validateSLOs(steps, endpoints map[string][]string, add func(Err
 			}
 		}
 	}
-}
-
-func unwrapPathError(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -16,6 +16,7 @@ import (
 	"github.com/probe-dev/probe/demoapp/demotest"
 	"github.com/probe-dev/probe/loadtests"
 	"github.com/probe-dev/probe/monitor"
+	"github.com/probe-dev/probe/results"
 	"github.com/probe-dev/probe/suite"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"github.com/prometheus/client_golang/prometheus"
@@ -279,7 +280,7 @@ func checkProbeArgs(t *testing.T, s *suite.Suite, args []string) {
 	if cmd.Name() == "load" {
 		assert.NotNil(t, s.LoadTest(cmd.Flags().Arg(0)), "%v: no such load test", args)
 		if f := cmd.Flags().Lookup("shard"); f.Value.String() != "" {
-			_, _, err := parseShard(f.Value.String())
+			_, _, err := results.ParseShard(f.Value.String())
 			assert.NoError(t, err)
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -73,12 +74,15 @@ func parseRate(flag, s string) (float64, error) {
 func parseSLO(s string) (time.Duration, float64, error) {
 	var p95 time.Duration
 	errs := 0.01
+	seen := map[string]bool{}
 	for _, kv := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
 		var err error
 		switch {
 		case !ok:
 			err = fmt.Errorf("%q is not key=value", kv)
+		case seen[k]:
+			err = fmt.Errorf("%s is given twice; give each key once", k)
 		case k == "p95":
 			p95, err = suite.ParseDuration(v)
 		case k == "errors":
@@ -89,6 +93,7 @@ func parseSLO(s string) (time.Duration, float64, error) {
 		default:
 			err = fmt.Errorf("unknown key %q; use p95 and errors", k)
 		}
+		seen[k] = true
 		if err != nil {
 			return 0, 0, usageError{fmt.Errorf("--slo %q: %w", s, err)}
 		}
@@ -101,6 +106,10 @@ func runDrill(cmd *cobra.Command, log *slog.Logger, name string, f drillFlags) e
 	var err error
 	if cfg.Start, err = parseRate("start", f.start); err != nil {
 		return err
+	}
+	fl := cmd.Flags()
+	if fl.Changed("step") && fl.Changed("factor") {
+		return usageError{errors.New("--step and --factor: give one, the rate grows by adding a step or by multiplying by a factor")}
 	}
 	if f.factor == 0 {
 		if cfg.Step, err = parseRate("step", f.step); err != nil {
@@ -122,6 +131,12 @@ func runDrill(cmd *cobra.Command, log *slog.Logger, name string, f drillFlags) e
 	}
 	if f.stepDuration <= 0 {
 		return usageError{fmt.Errorf("--step-duration must be above 0")}
+	}
+	if cfg.Max < cfg.Start {
+		return usageError{fmt.Errorf("--max %s is below --start %s: the drill would have no step to run", f.max, f.start)}
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err}
 	}
 	s, err := suite.Load(f.suitePath)
 	if err != nil {
@@ -182,6 +197,8 @@ func reportDrill(cmd *cobra.Command, d *results.Drill, outDir string) error {
 	}
 	fmt.Fprintf(out, "drill written to %s\n", path)
 	switch {
+	case d.Limit == results.StopInterrupted:
+		return &exitError{code: exitCouldNotRun, err: fmt.Errorf("interrupted: the drill's %d steps so far are written, marked by their limit %q", len(d.Steps), d.Limit)}
 	case d.Limit == "generator":
 		return &exitError{code: exitCouldNotRun, err: fmt.Errorf("probe could not send enough load to find the target's limit; run it from more machines (--shard) or raise --max-workers")}
 	case !d.Passed && d.Expect > 0:

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -466,6 +467,10 @@ func reportGate(cmd *cobra.Command, g *results.Gate, formats []string, outDir st
 		return err
 	}
 	r := &reports.Report{Title: fmt.Sprintf("probe gate %s on %s", g.LoadTest, g.Env), Generated: time.Now(), Gates: []*results.Gate{g}}
+	if g.Partial && !slices.Contains(formats, "json") {
+		// An interrupted gate keeps what it measured, whatever --report says.
+		formats = append(slices.Clone(formats), "json")
+	}
 	if err := announceReports(out, outDir, formats, r); err != nil {
 		return err
 	}
@@ -486,7 +491,7 @@ func baselineFromStore(cmd *cobra.Command, f gateFlags) (*results.Summary, error
 	if err != nil {
 		return nil, err
 	}
-	h, err := store.Open(cmd.Context(), f.history)
+	h, err := store.OpenReadOnly(cmd.Context(), f.history)
 	if err != nil {
 		return nil, badInput(err)
 	}

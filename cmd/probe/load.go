@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -128,6 +127,9 @@ func runLoadTest(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, lt *suite
 		defer stop()
 	}
 	if f.raw != "" {
+		if err := os.MkdirAll(filepath.Dir(f.raw), 0o755); err != nil {
+			return nil, badInput(fmt.Errorf("--raw: %w", err))
+		}
 		rf, err := os.Create(f.raw)
 		if err != nil {
 			return nil, badInput(fmt.Errorf("--raw: %w", err))
@@ -167,6 +169,9 @@ func runLoadTest(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, lt *suite
 	r := &reports.Report{Title: fmt.Sprintf("probe load %s on %s", lt.Name, env), Generated: time.Now(), Summaries: []*results.Summary{sum}}
 	if err := announceReports(out, f.outDir, formats, r); err != nil {
 		return sum, err
+	}
+	if sum.Interrupted() {
+		return sum, &exitError{code: exitCouldNotRun, err: fmt.Errorf("load test %q interrupted: what it measured is written, marked partial", lt.Name)}
 	}
 	if sum.Failed() {
 		if sum.Shard != "" {
@@ -229,23 +234,13 @@ func loadOptions(s *suite.Suite, lt *suite.LoadTest, env string, f loadFlags, lo
 		o.AbortAfter = -1
 	}
 	if f.shard != "" {
-		i, n, err := parseShard(f.shard)
+		i, n, err := results.ParseShard(f.shard)
 		if err != nil {
-			return o, usageError{err}
+			return o, usageError{fmt.Errorf("--%w", err)}
 		}
 		o.Shard, o.Shards = i, n
 	}
 	return o, nil
-}
-
-func parseShard(s string) (int, int, error) {
-	a, b, ok := strings.Cut(s, "/")
-	i, err1 := strconv.Atoi(a)
-	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("--shard %q: want I/N with 0 ≤ I < N, like 0/4", s)
-	}
-	return i, n, nil
 }
 
 // progressPrinter shows progress on one line that rewrites itself on a

@@ -41,7 +41,7 @@ loadtests:
       - {endpoint: products, error_rate: 1%%}
     limits: {max_duration: 30s, max_requests: 1000}
   - name: bad-template
-    targets: [{name: t, path: '/api/products/{{randInt 5 1}}'}]
+    targets: [{name: t, path: '/api/products/{{randInt 5 (len "a")}}'}]
     profile: [{constant: {rate: 10/s, duration: 1s}}]
     limits: {max_duration: 5s, max_requests: 100}
 `, url, url)), 0o600))
@@ -160,7 +160,7 @@ func TestLoadMetrics(t *testing.T) {
 }
 
 // TestLoadSIGTERM sends SIGTERM to a real probe process mid-run: it stops
-// sending, waits for what is in flight, and writes a partial summary.
+// sending, waits for what is in flight, writes a partial summary and exits 3.
 func TestLoadSIGTERM(t *testing.T) {
 	bin := buildProbe(t)
 	shop, url := demotest.Start(t, demoapp.Faults{})
@@ -188,7 +188,9 @@ loadtests:
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	go io.Copy(io.Discard, stderr) //nolint:errcheck // drain
 	err = cmd.Wait()
-	require.NoError(t, err, "an interrupted run without failed thresholds exits 0")
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "an interrupted run is never exit 0")
+	assert.Equal(t, exitCouldNotRun, ee.ExitCode())
 
 	f, err := os.Open(filepath.Join(out, "long-dev.json"))
 	require.NoError(t, err)

@@ -67,7 +67,7 @@ func exitCode(err error) int {
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &se), errors.Is(err, suite.ErrNoSuite):
+	case errors.As(err, &se), errors.Is(err, suite.ErrNoSuite), errors.Is(err, suite.ErrUnreadable):
 		return exitBadInput
 	case isUsage(err):
 		return exitBadInput

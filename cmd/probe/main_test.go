@@ -38,7 +38,7 @@ func TestValidate(t *testing.T) {
 		{name: "three mistakes in two files", args: []string{"validate", threeMistakes}, code: 2,
 			stderr: []string{"the suite has 3 mistakes:", "probe.yaml:5:5: ", "health.yaml:4:12: ", "health.yaml:9:20: "}, errLines: 4},
 		{name: "missing suite", args: []string{"validate", "nope"}, code: 2, stderr: []string{"no suite found at nope"}},
-		{name: "too many arguments", args: []string{"validate", "a", "b"}, code: 2, stderr: []string{"accepts between 0 and 1 arg(s)"}},
+		{name: "too many arguments", args: []string{"validate", "a", "b"}, code: 2, stderr: []string{"validate takes at most 1 argument, got 2"}},
 		{name: "unknown flag", args: []string{"validate", "--strict"}, code: 2, stderr: []string{"unknown flag: --strict"}},
 		{name: "unknown command", args: []string{"valdate"}, code: 2, stderr: []string{`unknown command "valdate"`}},
 		{name: "version", args: []string{"version"}, code: 0, stdout: []string{"probe "}},

@@ -62,13 +62,16 @@ requests and GitHub's job summary; JUnit has a testcase per step and threshold.`
 
 func newReportMerge() *cobra.Command {
 	var out, suitePath string
+	var partial bool
 	cmd := &cobra.Command{
 		Use:   "merge SHARD…",
 		Short: "Join the shard summaries of one distributed load test",
 		Long: `merge joins the summaries that 'probe load --shard I/N' wrote on N machines
 into the summary one run would have written: counts and HDR histograms add
 exactly. With --suite the load test's thresholds are judged again on the
-whole (a shard's own exit code ignores them), and a failure exits 1.`,
+whole (a shard's own exit code ignores them), and a failure exits 1.
+The same shard twice, shards of different splits and unsharded summaries are
+refused; so are missing shards, unless --partial.`,
 		Example: `  probe report merge shards/spike-staging-shard*.json --out spike-staging.json --suite .`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -85,9 +88,20 @@ whole (a shard's own exit code ignores them), and a failure exits 1.`,
 				}
 				parts = append(parts, s)
 			}
+			missing, err := results.CheckShards(parts, args)
+			if err != nil {
+				return badInput(err)
+			}
+			if len(missing) > 0 && !partial {
+				return badInput(fmt.Errorf("shard %s %s missing: give every shard, or --partial to merge what there is", strings.Join(missing, ", "), plural(len(missing), "is", "are")))
+			}
 			merged, err := results.MergeSummaries(parts)
 			if err != nil {
 				return badInput(err)
+			}
+			if len(missing) > 0 {
+				merged.Partial = true
+				merged.Stop = "partial merge: shard " + strings.Join(missing, ", ") + " missing"
 			}
 			if suitePath != "" {
 				s, err := suite.Load(suitePath)
@@ -122,6 +136,7 @@ whole (a shard's own exit code ignores them), and a failure exits 1.`,
 	}
 	cmd.Flags().StringVar(&out, "out", "", "write the merged summary here instead of standard output")
 	cmd.Flags().StringVar(&suitePath, "suite", "", "judge the load test's thresholds again on the merged summary (exit 1 when one fails)")
+	cmd.Flags().BoolVar(&partial, "partial", false, "merge even with shards missing; the result is marked partial")
 	return cmd
 }
 

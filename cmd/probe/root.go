@@ -2,9 +2,15 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"github.com/probe-dev/probe/suite"
+	"github.com/spf13/pflag"
 	"io"
 	"log/slog"
+	"math"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -37,6 +43,7 @@ Exit codes: 0 pass, 1 a check, threshold or gate failed, 2 bad input or usage,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{err}
 	})
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return checkFlags(cmd.Flags()) }
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	root.AddCommand(
 		newValidate(),
@@ -59,9 +66,69 @@ Exit codes: 0 pass, 1 a check, threshold or gate failed, 2 bad input or usage,
 // argsBetween is cobra.RangeArgs whose error is a usage error.
 func argsBetween(lo, hi int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
-		if err := cobra.RangeArgs(lo, hi)(cmd, args); err != nil {
-			return usageError{err}
+		if len(args) >= lo && len(args) <= hi {
+			return nil
 		}
-		return nil
+		want := fmt.Sprintf("%d to %d arguments", lo, hi)
+		switch {
+		case hi == 0:
+			want = "no arguments"
+		case lo == hi:
+			want = fmt.Sprintf("%d %s", lo, plural(lo, "argument", "arguments"))
+		case lo == 0:
+			want = fmt.Sprintf("at most %d %s", hi, plural(hi, "argument", "arguments"))
+		case hi == math.MaxInt:
+			want = fmt.Sprintf("at least %d %s", lo, plural(lo, "argument", "arguments"))
+		}
+		return usageError{fmt.Errorf("%s takes %s, got %d; usage: probe %s", cmd.Name(), want, len(args), cmd.Use)}
 	}
+}
+
+// checkFlags holds for every command: a number is finite (NaN or Inf would
+// plan nothing or loop forever), a duration is not negative, and a URL flag
+// is an absolute http(s) URL (ENV=URL for the repeatable ones).
+func checkFlags(fl *pflag.FlagSet) error {
+	var err error
+	fl.VisitAll(func(f *pflag.Flag) {
+		if err != nil || !f.Changed {
+			return
+		}
+		v := f.Value.String()
+		switch f.Value.Type() {
+		case "float64":
+			if x, perr := strconv.ParseFloat(v, 64); perr == nil && (math.IsNaN(x) || math.IsInf(x, 0)) {
+				err = usageError{fmt.Errorf("--%s %s: want a finite number", f.Name, v)}
+			}
+		case "duration":
+			if d, perr := time.ParseDuration(v); perr == nil && d < 0 {
+				err = usageError{fmt.Errorf("--%s %s: must not be negative", f.Name, v)}
+			}
+		}
+		if strings.HasSuffix(f.Name, "-url") {
+			err = checkURLFlag(f)
+		}
+	})
+	return err
+}
+
+func checkURLFlag(f *pflag.Flag) error {
+	values := []string{f.Value.String()}
+	if sv, ok := f.Value.(pflag.SliceValue); ok {
+		values = sv.GetSlice()
+	}
+	for _, v := range values {
+		u := v
+		if _, ok := f.Value.(pflag.SliceValue); ok {
+			if _, after, found := strings.Cut(v, "="); found {
+				u = after
+			}
+		}
+		if u == "" {
+			continue
+		}
+		if err := suite.CheckBaseURL(u); err != nil {
+			return usageError{fmt.Errorf("--%s: %w; give the scheme and host", f.Name, err)}
+		}
+	}
+	return nil
 }

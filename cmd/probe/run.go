@@ -60,6 +60,11 @@ Sentry event with the failing step, trace id and screenshot.`,
 					return badInput(fmt.Errorf("environment %q is not in the suite; it has %v", e, s.EnvNames()))
 				}
 			}
+			unlock, err := store.Lock(history)
+			if err != nil {
+				return err
+			}
+			defer unlock() //nolint:errcheck // closing a lock file; the kernel drops the lock anyway
 			if h, err := store.Open(ctx, history); err != nil {
 				// Probing goes on; runs are held until the history can be written.
 				log.Error("history unusable: probing anyway, holding runs in memory until it opens", "err", err)

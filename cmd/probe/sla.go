@@ -47,7 +47,7 @@ held against the target.`,
 					target = float64(a.Target)
 				}
 			}
-			h, err := store.Open(cmd.Context(), history)
+			h, err := store.OpenReadOnly(cmd.Context(), history)
 			if err != nil {
 				return badInput(err)
 			}
