@@ -3,6 +3,7 @@ package drill
 import (
 	"math"
 	"testing"
+	"time"
 
 	"github.com/probe-dev/probe/results"
 	"github.com/stretchr/testify/assert"
@@ -33,4 +34,36 @@ func TestFitUSL(t *testing.T) {
 func TestKnee(t *testing.T) {
 	steps := []results.DrillStep{{Rate: 50, P95: 20e6, OK: true}, {Rate: 100, P95: 22e6, OK: true}, {Rate: 150, P95: 40e6, OK: true}, {Rate: 200, P95: 400e6}}
 	assert.Equal(t, 100.0, knee(steps))
+}
+
+func TestConfigValidate(t *testing.T) {
+	good := Config{Start: 50, Step: 50, Max: 500, StepDuration: time.Second, SLOP95: time.Second, SLOErrors: 0.01}
+	cases := []struct {
+		name string
+		edit func(*Config)
+		err  string
+	}{
+		{"good", func(*Config) {}, ""},
+		{"a factor instead of a step", func(c *Config) { c.Step, c.Factor = 0, 1.5 }, ""},
+		{"NaN factor", func(c *Config) { c.Step, c.Factor = 0, math.NaN() }, "finite"},
+		{"infinite start", func(c *Config) { c.Start = math.Inf(1) }, "finite"},
+		{"no start", func(c *Config) { c.Start = 0 }, "start rate must be above 0"},
+		{"step and factor", func(c *Config) { c.Factor = 2 }, "not both"},
+		{"neither", func(c *Config) { c.Step = 0 }, "need a step"},
+		{"max below start", func(c *Config) { c.Max = 10 }, "below the start rate"},
+		{"no step duration", func(c *Config) { c.StepDuration = 0 }, "step duration"},
+		{"error SLO above 100%", func(c *Config) { c.SLOErrors = 2 }, "from 0% to 100%"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := good
+			tc.edit(&c)
+			err := c.Validate()
+			if tc.err == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorContains(t, err, tc.err)
+		})
+	}
 }

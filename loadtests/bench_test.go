@@ -1,6 +1,9 @@
 package loadtests
 
 import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -43,6 +46,30 @@ func BenchmarkTargeter(b *testing.B) {
 	for b.Loop() {
 		if err := tg.next(&t); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBigBodies runs a load test of four requests on a route that
+// streams 16 MiB each: B/op shows what holding bodies would cost (64 MiB an
+// op); counting them costs a few buffers.
+func BenchmarkBigBodies(b *testing.B) {
+	chunk := bytes.Repeat([]byte("x"), 1<<20)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		for range 16 {
+			_, _ = w.Write(chunk)
+		}
+	}))
+	defer srv.Close()
+	lt := &suite.LoadTest{Name: "big", Targets: []*suite.Target{{Name: "big", Method: "GET", Path: "/", Weight: new(int)}},
+		Profile: []*suite.Phase{{Constant: &suite.ConstantPhase{Rate: rate("40/s"), Duration: dur(100 * time.Millisecond)}}},
+		Limits:  &suite.Limits{MaxDuration: suite.Duration(10 * time.Second), MaxRequests: 4}}
+	*lt.Targets[0].Weight = 1
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := Run(b.Context(), lt, Options{Env: "dev", BaseURL: srv.URL})
+		if err != nil || s.Overall.BytesIn != 4*16<<20 {
+			b.Fatalf("err %v, bytes in %d", err, s.Overall.BytesIn)
 		}
 	}
 }

@@ -97,6 +97,7 @@ func (c *collector) add(r *vegeta.Result) (int, string) {
 	if end := r.End(); end.After(c.last) {
 		c.last = end
 	}
+	in := bytesIn(r)
 	record := func(e *results.Endpoint) {
 		e.Requests++
 		e.Codes[codeText(r.Code)]++
@@ -104,7 +105,7 @@ func (c *collector) add(r *vegeta.Result) (int, string) {
 			e.Errors++
 			e.ErrorKinds[kind]++
 		}
-		e.BytesIn += int64(r.BytesIn)
+		e.BytesIn += in
 		e.BytesOut += int64(r.BytesOut)
 		e.Latency.Record(r.Latency)
 		e.DueLatency.Record(dueLatency)

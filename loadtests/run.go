@@ -40,10 +40,13 @@ type Options struct {
 	// recovery (default: a tenth of the test, at least 5s). Negative: never.
 	AbortAfter time.Duration
 	Raw        vegeta.Encoder // raw results in vegeta's encoding, if set
-	Metrics    *Metrics       // live metrics, if set
-	Progress   func(Progress) // called about once a second
-	Log        *slog.Logger
-	Seed       uint64
+	// Redact hides the suite's secrets in what the test writes: endpoint
+	// paths in the summary, URLs and errors in the raw results.
+	Redact   func(string) string
+	Metrics  *Metrics       // live metrics, if set
+	Progress func(Progress) // called about once a second
+	Log      *slog.Logger
+	Seed     uint64
 }
 
 // Progress is the state of a running load test.
@@ -70,12 +73,15 @@ func Run(ctx context.Context, lt *suite.LoadTest, o Options) (*results.Summary, 
 	if err != nil {
 		return nil, err
 	}
+	for i := range tg.eps {
+		tg.eps[i].path = o.Redact(tg.eps[i].path) // the path the summary shows
+	}
 	// In-flight requests are cut when the grace period after a stop ends.
 	inflight, cutInflight := context.WithCancel(context.WithoutCancel(ctx))
 	defer cutInflight()
 	atk := vegeta.NewAttacker(
 		vegeta.Client(newClient(inflight, lt.Timeout.Std(), o.Connections)),
-		vegeta.Workers(o.Workers), vegeta.MaxWorkers(o.MaxWorkers), vegeta.MaxBody(-1),
+		vegeta.Workers(o.Workers), vegeta.MaxWorkers(o.MaxWorkers), vegeta.MaxBody(0), // bodies counted, not kept: body.go
 	)
 	log := o.Log.With("loadtest", lt.Name, "env", o.Env)
 	log.Info("load test starting", "planned", p.shardPlanned(), "duration", sched.Duration().Round(time.Millisecond), "shard", fmt.Sprintf("%d/%d", o.Shard, o.Shards))
@@ -118,13 +124,14 @@ loop:
 				break loop
 			}
 			if r.URL == "" && r.Error != "" {
-				renderErr = fmt.Errorf("%w: loadtest %q: %s", ErrTemplate, lt.Name, r.Error)
+				renderErr = fmt.Errorf("%w: loadtest %q: %s", ErrTemplate, lt.Name, o.Redact(r.Error))
 				halt("bad request template")
 				continue
 			}
 			idx, kind := c.add(r)
 			if o.Raw != nil {
 				r.Body = nil
+				r.URL, r.Error = o.Redact(r.URL), o.Redact(r.Error)
 				if err := o.Raw.Encode(r); err != nil {
 					log.Error("raw results", "err", err)
 					o.Raw = nil
@@ -229,6 +236,9 @@ func withDefaults(o Options) Options {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	if o.Redact == nil {
+		o.Redact = func(s string) string { return s }
+	}
 	return o
 }
 
@@ -256,7 +266,7 @@ func newClient(ctx context.Context, timeout time.Duration, conns int) *http.Clie
 	}
 	return &http.Client{
 		Timeout:       timeout,
-		Transport:     tr,
+		Transport:     countingTransport{tr},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }

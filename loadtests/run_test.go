@@ -239,3 +239,39 @@ func TestErrorKinds(t *testing.T) {
 		})
 	}
 }
+
+// TestBodiesCountedNotKept: bodies of every size are counted to the byte,
+// streamed or not, and none reaches the raw results.
+func TestBodiesCountedNotKept(t *testing.T) {
+	const big = 48 << 20
+	chunk := bytes.Repeat([]byte("x"), 1<<20)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/small" {
+			_, _ = w.Write([]byte("hello"))
+			return
+		}
+		for range big >> 20 { // streamed: no Content-Length
+			_, _ = w.Write(chunk)
+		}
+	}))
+	defer srv.Close()
+	lt := loadTest(t, `
+  - name: bodies
+    targets:
+      - {name: big, path: /big}
+      - {name: small, path: /small}
+    profile:
+      - constant: {rate: 8/s, duration: 1s}
+    limits: {max_duration: 30s, max_requests: 8}
+`)
+	var raw bytes.Buffer
+	s, err := Run(t.Context(), lt, Options{Env: "dev", BaseURL: srv.URL, Raw: vegeta.NewEncoder(&raw)})
+	require.NoError(t, err)
+	require.Zero(t, s.Overall.Errors)
+	b, sm := s.Endpoint("big"), s.Endpoint("small")
+	assert.Equal(t, b.Requests*big, b.BytesIn)
+	assert.Equal(t, sm.Requests*5, sm.BytesIn)
+	assert.Equal(t, b.BytesIn+sm.BytesIn, s.Overall.BytesIn)
+	assert.Less(t, raw.Len(), 8<<10, "no body in the raw results")
+	assert.NotContains(t, raw.String(), bodyBytesHeader)
+}

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -64,8 +63,4 @@ func DrillText(w io.Writer, d *results.Drill) error {
 }
 
 // DrillJSON writes the drill as indented JSON.
-func DrillJSON(w io.Writer, d *results.Drill) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(d)
-}
+func DrillJSON(w io.Writer, d *results.Drill) error { return d.WriteJSON(w) }

@@ -3,7 +3,6 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -52,9 +51,10 @@ func (r *Report) Passed() bool {
 	return true
 }
 
-// Verdict is the one line that comes first.
+// Verdict is the one line that comes first: PASS, FAIL naming what failed,
+// or UNDECIDED when nothing failed but a gate could not decide.
 func (r *Report) Verdict() string {
-	var failed []string
+	var failed, undecided []string
 	for _, run := range r.Runs {
 		if run.Status != results.Pass {
 			failed = append(failed, fmt.Sprintf("%s on %s (%s)", run.Scenario, run.Env, run.Status))
@@ -81,15 +81,26 @@ func (r *Report) Verdict() string {
 		if len(named) > 0 {
 			line += " (" + strings.Join(named, ", ") + ")"
 		}
-		failed = append(failed, line)
-	}
-	if len(failed) == 0 {
-		if len(r.Gates) > 0 {
-			return fmt.Sprintf("PASS: %d runs, %d load tests and %d gates, all passed", len(r.Runs), len(r.Summaries), len(r.Gates))
+		if g.Verdict == results.GateFail {
+			failed = append(failed, line)
+		} else {
+			undecided = append(undecided, line)
 		}
-		return fmt.Sprintf("PASS: %d runs and %d load tests, all passed", len(r.Runs), len(r.Summaries))
 	}
-	return "FAIL: " + strings.Join(failed, "; ")
+	for _, d := range r.Drills {
+		if !d.Passed {
+			failed = append(failed, fmt.Sprintf("drill %s on %s: highest good rate %.1f/s, ended by %s", d.LoadTest, d.Env, d.HighestGood, d.Limit))
+		}
+	}
+	switch {
+	case len(failed) > 0:
+		return "FAIL: " + strings.Join(append(failed, undecided...), "; ")
+	case len(undecided) > 0:
+		return "UNDECIDED: " + strings.Join(undecided, "; ")
+	case len(r.Gates) > 0 || len(r.Drills) > 0:
+		return fmt.Sprintf("PASS: %d runs, %d load tests, %d gates and %d drills, all passed", len(r.Runs), len(r.Summaries), len(r.Gates), len(r.Drills))
+	}
+	return fmt.Sprintf("PASS: %d runs and %d load tests, all passed", len(r.Runs), len(r.Summaries))
 }
 
 // Write renders r in format to w.
@@ -150,7 +161,7 @@ func Text(w io.Writer, r *Report) error {
 }
 
 // ReportSchema names the JSON bundle of several results.
-const ReportSchema = "probe.report/v1"
+const ReportSchema = results.ReportSchema
 
 type bundle struct {
 	Schema    string             `json:"schema"`
@@ -175,6 +186,9 @@ func JSON(w io.Writer, r *Report) error {
 	for i := range b.Runs {
 		b.Runs[i].Version = results.SchemaVersion
 	}
+	for _, d := range b.Drills {
+		d.Schema = results.DrillSchema
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(b); err != nil {
@@ -184,27 +198,23 @@ func JSON(w io.Writer, r *Report) error {
 }
 
 // ErrUnknownFile is a file that is no result probe wrote.
-var ErrUnknownFile = errors.New("not a probe result")
+var ErrUnknownFile = results.ErrUnknownFile
 
-// Read reads one saved result into r: a run, a load-test summary, or a
-// report bundle. name is used in errors.
+// Read reads one saved result into r: a run, a load-test summary, a drill,
+// or a report bundle. name is used in errors.
 func Read(name string, data []byte, r *Report) error {
-	var head struct {
-		Schema   string `json:"schema"`
-		Version  int    `json:"version"`
-		Scenario string `json:"scenario"`
+	kind, err := results.Sniff(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return fmt.Errorf("%s: %w: %v", name, ErrUnknownFile, err)
-	}
-	switch {
-	case head.Schema == results.SummarySchema:
+	switch kind {
+	case results.FileSummary:
 		s, err := results.ReadSummary(bytes.NewReader(data))
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		r.Summaries = append(r.Summaries, s)
-	case head.Schema == ReportSchema:
+	case results.FileReport:
 		var b bundle
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
@@ -215,14 +225,18 @@ func Read(name string, data []byte, r *Report) error {
 		r.Summaries = append(r.Summaries, b.Summaries...)
 		r.Gates = append(r.Gates, b.Gates...)
 		r.Drills = append(r.Drills, b.Drills...)
-	case head.Scenario != "":
+	case results.FileDrill:
+		d, err := results.ReadDrill(bytes.NewReader(data))
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		r.Drills = append(r.Drills, d)
+	case results.FileRun:
 		run, err := results.ReadRun(bytes.NewReader(data))
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		r.Runs = append(r.Runs, *run)
-	default:
-		return fmt.Errorf("%s: %w: want a run, a summary (%s) or a report (%s)", name, ErrUnknownFile, results.SummarySchema, ReportSchema)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import "time"
 
 // Drill is a capacity drill: the rate stepped up until the SLO broke.
 type Drill struct {
+	Schema    string        `json:"schema"`
 	LoadTest  string        `json:"loadtest"`
 	Env       string        `json:"env"`
 	SLOP95    time.Duration `json:"slo_p95_ns"`

@@ -99,6 +99,31 @@ type HTTPTiming struct {
 	TLSDaysLeft *int          `json:"tls_days_left,omitempty"`
 }
 
+// Redact passes every text of r that may quote the suite (step names made
+// of URLs and selectors, reasons, page URLs, console and network lines)
+// through redact, so that no secret in a URL or a typed text is printed,
+// stored or sent.
+func (r *Run) Redact(redact func(string) string) {
+	r.Reason = redact(r.Reason)
+	for i := range r.Attempts {
+		a := &r.Attempts[i]
+		a.Reason = redact(a.Reason)
+		for j := range a.Steps {
+			a.Steps[j].Name = redact(a.Steps[j].Name)
+			a.Steps[j].Reason = redact(a.Steps[j].Reason)
+		}
+		for j := range a.Navigations {
+			a.Navigations[j].URL = redact(a.Navigations[j].URL)
+		}
+		for j := range a.ConsoleErrors {
+			a.ConsoleErrors[j] = redact(a.ConsoleErrors[j])
+		}
+		for j := range a.FailedRequests {
+			a.FailedRequests[j] = redact(a.FailedRequests[j])
+		}
+	}
+}
+
 // Last returns the last attempt, or a zero one when there is none.
 func (r *Run) Last() Attempt {
 	if len(r.Attempts) == 0 {

@@ -341,3 +341,13 @@ func TestStoppedMidRunIsInterrupted(t *testing.T) {
 		})
 	}
 }
+
+// TestAssertURLSaysTheURL: a failed assert_url names the URL the page was
+// on, not the empty one a read cut by the deadline returns.
+func TestAssertURLSaysTheURL(t *testing.T) {
+	_, url := demotest.Start(t, demoapp.Faults{})
+	sc, tg := loadScenario(t, url, "  - {name: u, kind: browser, timeout: 20s, steps: [{navigate: /products/1}, {assert_url: {contains: /nope}, timeout: 1s}]}\n")
+	run := NewRunner(nil, WithBrowser(sharedBrowser(t))).Run(t.Context(), sc, tg)
+	assert.Equal(t, results.Fail, run.Status)
+	assert.Contains(t, run.Reason, "URL is "+url+"/products/1, want")
+}

@@ -20,6 +20,7 @@ type response struct {
 	body     []byte
 	took     time.Duration
 	daysLeft *int
+	cut      bool // the body was longer than maxBody; body holds its start
 }
 
 // check returns why the response breaks ex, one reason per broken
@@ -48,9 +49,13 @@ func check(ex *suite.Expect, res response) []string {
 		}
 	}
 	body := string(res.body)
+	read := ""
+	if res.cut {
+		read = fmt.Sprintf(" (only its first %d MiB were read)", maxBody>>20)
+	}
 	for _, s := range ex.BodyContains {
 		if !strings.Contains(body, s) {
-			fail("body lacks %q", s)
+			fail("body lacks %q%s", s, read)
 		}
 	}
 	for _, s := range ex.BodyLacks {
@@ -61,7 +66,7 @@ func check(ex *suite.Expect, res response) []string {
 	for _, re := range ex.BodyRegex {
 		// Validation compiled it already; MustCompile cannot fail here.
 		if !regexp.MustCompile(re).MatchString(body) {
-			fail("body does not match /%s/", re)
+			fail("body does not match /%s/%s", re, read)
 		}
 	}
 	if len(ex.JSON) > 0 {

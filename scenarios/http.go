@@ -82,7 +82,11 @@ func (r *Runner) httpCheck(ctx context.Context, sc *suite.Scenario, t Target) re
 		return finish(status, reason)
 	}
 	defer res.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
+	data, err := io.ReadAll(io.LimitReader(res.Body, maxBody+1))
+	cut := len(data) > maxBody
+	if cut {
+		data = data[:maxBody]
+	}
 	phase.bodyRead = time.Now()
 	took := time.Since(att.Start)
 	if err != nil {
@@ -96,7 +100,7 @@ func (r *Runner) httpCheck(ctx context.Context, sc *suite.Scenario, t Target) re
 		timing.TLSDaysLeft = &days
 	}
 	att.HTTP = phase.fill(timing)
-	reasons := check(sc.Expect, response{code: res.StatusCode, header: res.Header, body: data, took: took, daysLeft: timing.TLSDaysLeft})
+	reasons := check(sc.Expect, response{code: res.StatusCode, header: res.Header, body: data, took: took, daysLeft: timing.TLSDaysLeft, cut: cut})
 	if len(reasons) > 0 {
 		return finish(results.Fail, strings.Join(reasons, "; "))
 	}

@@ -198,3 +198,24 @@ func TestHTTPCheckTLSDaysLeft(t *testing.T) {
 	assert.Equal(t, results.Fail, run.Status)
 	assert.Contains(t, run.Reason, "certificate")
 }
+
+// TestHTTPCheckSaysWhenTheBodyWasCut: a body longer than what a check reads
+// is judged on its start, and a miss says so.
+func TestHTTPCheckSaysWhenTheBodyWasCut(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		chunk := make([]byte, 1<<20)
+		for i := range chunk {
+			chunk[i] = 'a'
+		}
+		for range (maxBody >> 20) + 1 {
+			_, _ = w.Write(chunk)
+		}
+		_, _ = w.Write([]byte("needle"))
+	}))
+	defer srv.Close()
+	sc, tg := loadScenario(t, srv.URL, "  - {name: s, kind: http, request: {url: /big}, expect: {body_contains: needle, body_regex: 'needle$'}}\n")
+	run := NewRunner(nil).Run(t.Context(), sc, tg)
+	assert.Equal(t, results.Fail, run.Status)
+	assert.Contains(t, run.Reason, `body lacks "needle" (only its first 10 MiB were read)`)
+	assert.Contains(t, run.Reason, `body does not match /needle$/ (only its first 10 MiB were read)`)
+}

@@ -159,6 +159,7 @@ func (r *Runner) Run(ctx context.Context, sc *suite.Scenario, t Target) results.
 	}
 	run.Flaky = last.Status == results.Pass && len(run.Attempts) > 1
 	run.Duration = time.Since(run.Start)
+	run.Redact(r.redact)
 	log.Info("run", "status", run.Status, "reason", run.Reason, "attempts", len(run.Attempts), "took", run.Duration)
 	return run
 }

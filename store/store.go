@@ -78,7 +78,7 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("history %s does not exist: 'probe run --history %s' writes it", path, path)
+		return nil, fmt.Errorf("history %s does not exist: probe run (and probe load --save-baseline) write it there with --history %s", path, path)
 	case err != nil:
 		return nil, fmt.Errorf("history %s: %w", path, err)
 	case !info.Mode().IsRegular():

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,4 +104,46 @@ func TestBaselines(t *testing.T) {
 	got, err := s.LastBaseline(t.Context(), "spike", "dev")
 	require.NoError(t, err)
 	assert.Equal(t, int64(200), got.Sent, "the newest")
+}
+
+// TestLockOneWriter: a second lock on the same history is refused, naming
+// the holder's pid; once released, the history can be locked again.
+func TestLockOneWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	unlock, err := Lock(path)
+	require.NoError(t, err)
+	_, err = Lock(path)
+	require.ErrorIs(t, err, ErrInUse)
+	assert.Contains(t, err.Error(), fmt.Sprintf("held by pid %d", os.Getpid()))
+	require.NoError(t, unlock())
+	unlock, err = Lock(path)
+	require.NoError(t, err, "a released lock is no lock")
+	require.NoError(t, unlock())
+}
+
+// TestOpenReadOnly: reading a history never creates one, and a file that is
+// no history is named as such.
+func TestOpenReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	_, err := OpenReadOnly(t.Context(), filepath.Join(dir, "none", "h.db"))
+	assert.ErrorContains(t, err, "does not exist")
+	assert.NoDirExists(t, filepath.Join(dir, "none"))
+
+	garbage := filepath.Join(dir, "garbage.db")
+	require.NoError(t, os.WriteFile(garbage, []byte(strings.Repeat("not sqlite ", 100)), 0o600))
+	_, err = OpenReadOnly(t.Context(), garbage)
+	assert.ErrorContains(t, err, "is not a probe history")
+
+	path := filepath.Join(dir, "h.db")
+	s, err := Open(t.Context(), path)
+	require.NoError(t, err)
+	require.NoError(t, s.Add(t.Context(), Record{Scenario: "up", Env: "dev", Start: time.Now(), Status: results.Pass}))
+	require.NoError(t, s.Close())
+	ro, err := OpenReadOnly(t.Context(), path)
+	require.NoError(t, err)
+	defer ro.Close()
+	runs, err := ro.Runs(t.Context(), Query{Env: "dev"})
+	require.NoError(t, err)
+	assert.Len(t, runs, 1)
+	assert.Error(t, ro.Add(t.Context(), Record{Scenario: "up", Env: "dev", Start: time.Now(), Status: results.Pass}), "read-only")
 }

@@ -1,8 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -248,11 +249,8 @@ func readGateSide(path string) (*results.Summary, error) {
 		if err != nil {
 			return nil, badInput(fmt.Errorf("read %s: %w", path, err))
 		}
-		var head struct {
-			Schema string `json:"schema"`
-		}
-		if json.Unmarshal(b, &head) != nil || head.Schema != "" {
-			return readSummary(path)
+		if kind, err := results.Sniff(b); err != nil || kind != results.FileRun {
+			return readSummary(path) // and its error names what the file is
 		}
 		files = []string{path}
 	}
@@ -273,22 +271,26 @@ func readGateSide(path string) (*results.Summary, error) {
 	return results.StepsSummary(name, runs[0].Env, runs), nil
 }
 
-func readRun(path string) (*results.Run, error) { return readResult(path, "run", results.ReadRun) }
-
-func readSummary(path string) (*results.Summary, error) {
-	return readResult(path, "summary", results.ReadSummary)
+func readRun(path string) (*results.Run, error) {
+	return readResult(path, results.FileRun, results.ReadRun)
 }
 
-// readResult reads one results file; every mistake is bad input that names
-// the file.
-func readResult[T any](path, what string, read func(io.Reader) (T, error)) (T, error) {
-	fh, err := os.Open(path)
+func readSummary(path string) (*results.Summary, error) {
+	return readResult(path, results.FileSummary, results.ReadSummary)
+}
+
+// readResult reads one results file of kind want; every mistake is bad
+// input that names the file, and a file of another kind says what it is.
+func readResult[T any](path string, want results.FileKind, read func(io.Reader) (T, error)) (T, error) {
+	var zero T
+	b, err := os.ReadFile(path)
 	if err != nil {
-		var zero T
-		return zero, badInput(fmt.Errorf("read %s: %w", what, err))
+		return zero, badInput(fmt.Errorf("read %s: %w", want.Describe(), err))
 	}
-	defer fh.Close()
-	v, err := read(fh)
+	if err := results.WantKind(b, want); err != nil {
+		return zero, badInput(fmt.Errorf("%s: %w", path, err))
+	}
+	v, err := read(bytes.NewReader(b))
 	if err != nil {
 		return v, badInput(fmt.Errorf("%s: %w", path, err))
 	}
@@ -476,9 +478,9 @@ func reportGate(cmd *cobra.Command, g *results.Gate, formats []string, outDir st
 	}
 	switch g.Verdict {
 	case results.GateFail:
-		return &exitError{code: exitFail, err: fmt.Errorf("gate failed: %s", r.Verdict())}
+		return &exitError{code: exitFail, err: errors.New(r.Verdict())}
 	case results.GateInconclusive, results.GateInsufficient:
-		return &exitError{code: exitInconclusive, err: fmt.Errorf("gate %s: %s", g.Verdict, r.Verdict())}
+		return &exitError{code: exitInconclusive, err: errors.New(r.Verdict())}
 	}
 	return nil
 }

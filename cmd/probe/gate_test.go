@@ -10,6 +10,7 @@ import (
 	"github.com/probe-dev/probe/demoapp"
 	"github.com/probe-dev/probe/demoapp/demotest"
 	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -121,7 +122,7 @@ loadtests:
 		{[]string{"gate", "--baseline", base, "--candidate", cand, "--alpha", "NaN"}, 2, "--alpha NaN: want a finite number"},
 		{[]string{"gate", "shop", "--suite", suitePath, "--baseline-url", "http://127.0.0.1:1", "--candidate-url", "http://127.0.0.1:2", "--max-duration", "0s"}, 2, "--max-duration 0s: must be above 0"},
 		{[]string{"gate", "shop", "--suite", suitePath, "--baseline-url", "http://127.0.0.1:1", "--candidate-url", "http://127.0.0.1:2", "--rate-scale", "0"}, 2, "--rate-scale 0: must be a number above 0"},
-		{[]string{"gate", "shop", "--suite", suitePath, "--baseline-url", "http://127.0.0.1:1", "--candidate-url", "http://127.0.0.1:2", "--warmup", "-1s"}, 2, "--warmup -1s: must be at least 0"},
+		{[]string{"gate", "shop", "--suite", suitePath, "--baseline-url", "http://127.0.0.1:1", "--candidate-url", "http://127.0.0.1:2", "--warmup", "-1s"}, 2, "--warmup -1s: must not be negative"},
 		{[]string{"gate"}, 2, "give LOADTEST --baseline-url URL --candidate-url URL, or --baseline FILE --candidate FILE"},
 		{[]string{"gate", "--baseline", base}, 2, "give --candidate and one of --baseline or --baseline-from store"},
 		{[]string{"gate", "--baseline", base, "--candidate", filepath.Join(dir, "nope.json")}, 2, "no such file"},
@@ -158,7 +159,16 @@ func TestGateBaselineFromStore(t *testing.T) {
 	assert.Equal(t, 1, code, stdout)
 	assert.Contains(t, stdout, "health    latency p95")
 
-	code, _, stderr = runProbe(t, "gate", "--baseline-from", "store", "--history", filepath.Join(dir, "empty.db"), "--candidate", filepath.Join(dir, "cand", "shop-dev.json"))
+	empty := filepath.Join(dir, "empty.db")
+	code, _, stderr = runProbe(t, "gate", "--baseline-from", "store", "--history", empty, "--candidate", filepath.Join(dir, "cand", "shop-dev.json"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "does not exist")
+	assert.NoFileExists(t, empty, "reading a baseline creates no history")
+
+	h, err := store.Open(t.Context(), empty)
+	require.NoError(t, err)
+	require.NoError(t, h.Close())
+	code, _, stderr = runProbe(t, "gate", "--baseline-from", "store", "--history", empty, "--candidate", filepath.Join(dir, "cand", "shop-dev.json"))
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "no baseline saved for shop on dev")
 }

@@ -203,7 +203,7 @@ func runLoadTest(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, lt *suite
 // a protected environment without --allow-protected.
 func loadOptions(s *suite.Suite, lt *suite.LoadTest, env string, f loadFlags, log *slog.Logger) (loadtests.Options, error) {
 	e := s.Environments[env]
-	o := loadtests.Options{Env: env, BaseURL: e.BaseURL, Vars: e.Variables, RateScale: f.rateScale, Duration: f.duration, Log: log,
+	o := loadtests.Options{Env: env, BaseURL: e.BaseURL, Vars: e.Variables, RateScale: f.rateScale, Duration: f.duration, Log: log, Redact: s.Redactor.Redact,
 		MaxWorkers: f.maxWorkers, Connections: f.connections}
 	if !strings.Contains(","+strings.Join(lt.Envs, ",")+",", ","+env+",") {
 		return o, badInput(fmt.Errorf("load test %q does not run on %q; it runs on %v", lt.Name, env, lt.Envs))

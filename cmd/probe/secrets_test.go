@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/probe-dev/probe/demoapp"
+	"github.com/probe-dev/probe/demoapp/demotest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// catcher is a local HTTP endpoint (Sentry, Pushgateway) that keeps every
+// body it is sent, unzipped.
+type catcher struct {
+	mu     sync.Mutex
+	bodies [][]byte
+}
+
+func (c *catcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var body io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		gz, err := gzip.NewReader(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		body = gz
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	c.mu.Lock()
+	c.bodies = append(c.bodies, append([]byte(r.URL.String()+"\n"), b...))
+	c.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+func (c *catcher) all() [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([][]byte(nil), c.bodies...)
+}
+
+// TestSecretsNeverLeave plants one secret in every place a suite can hold
+// it (URL path and query, headers, bodies, browser typing, variables), runs
+// every command that prints, writes, serves or sends what it measured, and
+// greps every byte of it: stdout and stderr, every file under the output
+// folders (run JSON, reports, summaries, merged summaries, the raw file,
+// artifacts, the SQLite history), /metrics, the status page, the Sentry
+// envelopes and the Pushgateway pushes. Only the target may see the secret.
+func TestSecretsNeverLeave(t *testing.T) {
+	const secret = "pw-Zq9xK7-planted"
+	t.Setenv("SHOP_PASSWORD", secret)
+	_, url := demotest.Start(t, demoapp.Faults{})
+	sentry, pushgw := &catcher{}, &catcher{}
+	sentrySrv, pushSrv := httptest.NewServer(sentry), httptest.NewServer(pushgw)
+	defer sentrySrv.Close()
+	defer pushSrv.Close()
+	t.Setenv("SENTRY_DSN", strings.Replace(sentrySrv.URL, "http://", "http://publickey@", 1)+"/42")
+
+	root := t.TempDir()
+	suitePath := filepath.Join(root, "suite.yaml")
+	require.NoError(t, os.WriteFile(suitePath, []byte(`
+secrets: [SHOP_PASSWORD]
+environments:
+  dev:
+    base_url: "`+url+`"
+    headers: {X-Env-Token: "${SHOP_PASSWORD}"}
+    variables: {pw: "${SHOP_PASSWORD}"}
+defaults: {retries: 0}
+scenarios:
+  - name: query
+    kind: http
+    schedule: {interval: 1s}
+    request:
+      url: /api/health?token=${SHOP_PASSWORD}
+      headers: {Authorization: "Bearer ${SHOP_PASSWORD}"}
+  - name: path
+    kind: http
+    schedule: {interval: 1s}
+    request: {method: POST, url: "/api/cart/${SHOP_PASSWORD}", body: '{"note": "${SHOP_PASSWORD}"}'}
+  - name: typing
+    kind: browser
+    schedule: {interval: 1m}
+    timeout: 20s
+    steps:
+      - navigate: /checkout?t=${SHOP_PASSWORD}
+      - type: {selector: "#email", text: "${SHOP_PASSWORD}"}
+      - name: missing
+        assert_text: {selector: "#no-such-thing", contains: "${SHOP_PASSWORD}"}
+        timeout: 2s
+loadtests:
+  - name: lt
+    targets:
+      - {name: query, path: "/api/health?token=${SHOP_PASSWORD}", headers: {X-Auth: "${SHOP_PASSWORD}"}}
+      - {name: var, path: '/api/products/1?u={{var "pw"}}'}
+      - {name: path, path: "/api/products/${SHOP_PASSWORD}"}
+      - {name: body, path: /api/cart, method: POST, body: '{"product_id": 1, "qty": 1, "note": "${SHOP_PASSWORD}"}'}
+    profile: [{constant: {rate: 40/s, duration: 1s}}]
+    limits: {max_duration: 10s, max_requests: 100}
+`), 0o600))
+
+	var printed []string // every stdout and stderr
+	probe := func(args ...string) int {
+		code, stdout, stderr := runProbe(t, args...)
+		printed = append(printed, stdout, stderr)
+		return code
+	}
+	dir := func(name string) string { return filepath.Join(root, name) }
+
+	require.Equal(t, 0, probe("validate", suitePath))
+	assert.Equal(t, 1, probe("check", "--env", "dev", "--suite", suitePath, "--out", dir("runs"), "--report", "text,html,md,junit,json"))
+	require.Equal(t, 0, probe("load", "lt", "--env", "dev", "--suite", suitePath, "--out", dir("load"), "--raw", dir("load/raw.gob"),
+		"--report", "text,html,md,junit,json", "--pushgateway", pushSrv.URL))
+	for _, shard := range []string{"0/2", "1/2"} {
+		require.Equal(t, 0, probe("load", "lt", "--env", "dev", "--suite", suitePath, "--out", dir("shards"), "--shard", shard))
+	}
+	require.Equal(t, 0, probe("report", "merge", dir("shards/lt-dev-shard0of2.json"), dir("shards/lt-dev-shard1of2.json"),
+		"--out", dir("merged/lt.json"), "--suite", suitePath))
+	for _, format := range []string{"text", "html", "md", "junit", "json"} {
+		probe("report", dir("runs/query-dev.json"), dir("runs/path-dev.json"), dir("runs/typing-dev.json"), dir("load/lt-dev.json"), "--format", format)
+	}
+	gateCode := probe("gate", "query", "--env", "dev", "--suite", suitePath, "--baseline-url", url, "--candidate-url", url,
+		"--max-duration", "3s", "--pairs", "6", "--warmup", "0s", "--out", dir("gate"), "--report", "json,md")
+	assert.Contains(t, []int{0, 4}, gateCode)
+
+	// The daemon: metrics, status page, history, Sentry.
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	history := dir("history/h.db")
+	base, done := startRun(t, ctx, "--suite", suitePath, "--history", history, "--artifacts", dir("artifacts"))
+	var served []string
+	ranAll := regexp.MustCompile(`(?s)probe_runs_total\{env="dev",scenario="path",status="fail"\} [1-9].*` +
+		`probe_runs_total\{env="dev",scenario="query",status="pass"\} [1-9].*` +
+		`probe_runs_total\{env="dev",scenario="typing",status="fail"\} [1-9]`)
+	require.Eventually(t, func() bool { return ranAll.MatchString(get(t, base+"metrics")) }, 60*time.Second, 100*time.Millisecond)
+	metrics := get(t, base+"metrics")
+	served = append(served, metrics, get(t, base))
+	assert.Contains(t, metrics, `step="GET /api/health?token=[redacted]"`, "the step label is there, redacted")
+	cancel()
+	exit := <-done
+	require.Equal(t, 0, exit.code, exit.stderr)
+	printed = append(printed, exit.stderr)
+	require.Equal(t, 0, probe("sla", "--env", "dev", "--window", "1h", "--history", history, "--format", "md"))
+	require.NotEmpty(t, sentry.all(), "the failures reached Sentry")
+	require.NotEmpty(t, pushgw.all(), "the load test pushed its metrics")
+
+	// Every byte.
+	check := func(where string, b []byte) {
+		t.Helper()
+		assert.False(t, bytes.Contains(b, []byte(secret)), "the secret leaks in %s", where)
+	}
+	for i, p := range printed {
+		check("printed output #"+string(rune('0'+i%10)), []byte(p))
+	}
+	for _, s := range served {
+		check("what probe run serves", []byte(s))
+	}
+	for _, b := range append(sentry.all(), pushgw.all()...) {
+		check("what probe sends: "+strings.SplitN(string(b), "\n", 2)[0], b)
+	}
+	files := 0
+	require.NoError(t, filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path == suitePath {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files++
+		check(path, b)
+		return nil
+	}))
+	assert.Greater(t, files, 20, "run JSON, reports, summaries, raw, artifacts and the history were all written")
+	all := strings.Join(printed, "")
+	assert.Contains(t, all, "[redacted]", "names were shown, redacted")
+	for _, f := range []string{"load/raw.gob", "history/h.db", "merged/lt.json", "gate/report.json"} {
+		assert.FileExists(t, dir(f))
+	}
+}

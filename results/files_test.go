@@ -1,0 +1,129 @@
+package results
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSniff(t *testing.T) {
+	cases := []struct {
+		name, data string
+		kind       FileKind
+		err        string
+	}{
+		{"summary", `{"schema": "probe.summary/v1"}`, FileSummary, ""},
+		{"report", `{"schema": "probe.report/v1"}`, FileReport, ""},
+		{"drill", `{"schema": "probe.drill/v1"}`, FileDrill, ""},
+		{"run", `{"version": 1, "scenario": "health"}`, FileRun, ""},
+		{"empty", "  \n", "", "the file is empty"},
+		{"an array", "[]", "", "it is a JSON array"},
+		{"a number", "42", "", "it is JSON, but not an object"},
+		{"not JSON", "hello", "", "it is not JSON"},
+		{"broken object", `{"schema": `, "", "not valid JSON"},
+		{"another version", `{"schema": "probe.summary/v9"}`, "", `schema "probe.summary/v9" is not one this probe reads`},
+		{"someone else's JSON", `{"name": "x"}`, "", "want a run (probe check), a summary (probe load)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			k, err := Sniff([]byte(tc.data))
+			if tc.err != "" {
+				require.ErrorIs(t, err, ErrUnknownFile)
+				assert.Contains(t, err.Error(), tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.kind, k)
+		})
+	}
+	err := WantKind([]byte(`{"version": 1, "scenario": "health"}`), FileSummary)
+	assert.EqualError(t, err, "this is a scenario run (probe check); want a load test's summary (probe load)")
+}
+
+// TestDrillRoundTrip: a drill written is read back the same, and is sniffed
+// as a drill.
+func TestDrillRoundTrip(t *testing.T) {
+	d := &Drill{LoadTest: "spike", Env: "dev", HighestGood: 250, Limit: StopInterrupted,
+		Steps: []DrillStep{{Rate: 50, Achieved: 49.8, OK: true}}}
+	var buf bytes.Buffer
+	require.NoError(t, d.WriteJSON(&buf))
+	k, err := Sniff(buf.Bytes())
+	require.NoError(t, err)
+	assert.Equal(t, FileDrill, k)
+	back, err := ReadDrill(&buf)
+	require.NoError(t, err)
+	assert.Equal(t, d, back)
+}
+
+func TestCheckShards(t *testing.T) {
+	sh := func(s string) *Summary { return &Summary{Shard: s} }
+	cases := []struct {
+		name    string
+		parts   []*Summary
+		missing []string
+		err     string
+	}{
+		{"whole", []*Summary{sh("0/2"), sh("1/2")}, nil, ""},
+		{"one unsharded", []*Summary{sh("")}, nil, ""},
+		{"a lone shard", []*Summary{sh("0/3")}, []string{"1/3", "2/3"}, ""},
+		{"the same shard twice", []*Summary{sh("0/2"), sh("0/2")}, nil, "a.json and b.json are both shard 0/2"},
+		{"different splits", []*Summary{sh("0/2"), sh("1/3")}, nil, "b.json is shard 1/3 but a.json is shard 0/2"},
+		{"unsharded twice", []*Summary{sh(""), sh("")}, nil, "a.json is a whole (unsharded) summary"},
+		{"a bad shard", []*Summary{sh("3/2"), sh("0/2")}, nil, `a.json: shard "3/2": want I/N`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			missing, err := CheckShards(tc.parts, []string{"a.json", "b.json"}[:len(tc.parts)])
+			if tc.err != "" {
+				assert.ErrorContains(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.missing, missing)
+		})
+	}
+}
+
+// TestReadSummaryRefusesImpossibleCounts: counts no load test can have
+// measured are refused on reading, so nothing is judged on them.
+func TestReadSummaryRefusesImpossibleCounts(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*Summary)
+		err  string
+	}{
+		{"negative sends", func(s *Summary) { s.Sent = -1 }, "impossible counts"},
+		{"more late than sent", func(s *Summary) { s.Late = 4 }, "impossible counts"},
+		{"more errors than requests", func(s *Summary) { s.Overall.Errors = 25 }, `endpoint "overall" has impossible counts: 1 requests, 25 errors`},
+		{"a negative code count", func(s *Summary) { s.Endpoints[0].Codes["200"] = -1 }, `impossible count -1 for "200"`},
+		{"a bad shard", func(s *Summary) { s.Shard = "2/2" }, `shard "2/2"`},
+		{"timeline errors above sends", func(s *Summary) { s.Timeline = []Second{{Sent: 1, Errors: 2}} }, "second 0 of the timeline"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Summary{LoadTest: "l", Env: "dev", Planned: 3, Sent: 3, Overall: NewEndpoint("overall", "", ""),
+				Endpoints: []Endpoint{NewEndpoint("a", "GET", "/a")}}
+			s.Overall.Requests, s.Endpoints[0].Requests = 1, 1
+			tc.edit(s)
+			var buf bytes.Buffer
+			require.NoError(t, s.WriteJSON(&buf))
+			_, err := ReadSummary(&buf)
+			assert.ErrorContains(t, err, tc.err)
+		})
+	}
+}
+
+// FuzzSniff: any bytes are sniffed or refused, never a panic.
+func FuzzSniff(f *testing.F) {
+	for _, seed := range []string{`{"schema": "probe.summary/v1"}`, `{"scenario": "x"}`, "[]", "", `{"schema": 1}`, "\x00{"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		k, err := Sniff(data)
+		if err == nil && k == "" {
+			t.Fatal("no kind and no error")
+		}
+	})
+}
