@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,12 +100,22 @@ func TestRunUnwritableHistory(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			base, done := startRun(t, ctx, "--suite", s, "--history", history)
-			res, err := http.Get(base + "readyz")
-			require.NoError(t, err)
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
-			assert.Contains(t, string(body), "the history cannot be written")
+			// Not ready, first because probing has not begun, then because of
+			// the history; never ready.
+			var everReady atomic.Bool
+			require.Eventually(t, func() bool {
+				res, err := http.Get(base + "readyz")
+				if err != nil {
+					return false
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					everReady.Store(true)
+				}
+				return strings.Contains(string(body), "the history cannot be written")
+			}, 30*time.Second, 10*time.Millisecond)
+			assert.False(t, everReady.Load(), "/readyz said ready with a history that cannot be written")
 			require.Eventually(t, func() bool {
 				return regexp.MustCompile(`probe_runs_total\{env="dev",scenario="up",status="pass"\} [1-9]`).MatchString(get(t, base+"metrics"))
 			}, 30*time.Second, 50*time.Millisecond, "probing goes on")

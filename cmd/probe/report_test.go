@@ -81,7 +81,7 @@ func TestReportBadInput(t *testing.T) {
 		{"not a result", []string{"report", junk}, junk + ": not a probe result"},
 		{"bad format", []string{"report", junk, "--format", "pdf"}, `--format "pdf": want one of text, html, md, junit, json`},
 		{"merge nothing", []string{"report", "merge"}, "give the shard summaries to merge"},
-		{"merge junk", []string{"report", "merge", junk}, junk + `: read summary: json: unknown field "hello"`},
+		{"merge junk", []string{"report", "merge", junk}, junk + ": not a probe result: want a run (probe check), a summary (probe load)"},
 		{"bad --report", []string{"check", "--report", "pdf"}, `--report "pdf": want a list of`},
 	}
 	for _, tt := range tests {

@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/probe-dev/probe/suite"
-	"github.com/spf13/pflag"
 	"io"
 	"log/slog"
 	"math"
@@ -12,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/probe-dev/probe/suite"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // usageError marks a mistake in the command line itself.
@@ -33,8 +33,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 compare with the baseline) and capacity drills (traffic spikes until the SLO
 breaks).
 
-Exit codes: 0 pass, 1 a check, threshold or gate failed, 2 bad input or usage,
-3 could not run, 4 inconclusive gate.`,
+Exit codes: 0 pass, 1 a check, threshold, gate or drill failed, 2 bad input
+or usage, 3 could not run or interrupted, 4 undecided gate.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -113,13 +113,13 @@ func checkFlags(fl *pflag.FlagSet) error {
 
 func checkURLFlag(f *pflag.Flag) error {
 	values := []string{f.Value.String()}
-	if sv, ok := f.Value.(pflag.SliceValue); ok {
+	sv, repeatable := f.Value.(pflag.SliceValue)
+	if repeatable {
 		values = sv.GetSlice()
 	}
-	for _, v := range values {
-		u := v
-		if _, ok := f.Value.(pflag.SliceValue); ok {
-			if _, after, found := strings.Cut(v, "="); found {
+	for _, u := range values {
+		if repeatable { // ENV=URL
+			if _, after, found := strings.Cut(u, "="); found {
 				u = after
 			}
 		}
