@@ -72,7 +72,7 @@ func Run(ctx context.Context, cfg Config, run StepRunner) (*results.Drill, error
 	var firstBadSum *results.Summary
 	for rate := cfg.Start; ; rate = next(cfg, rate) {
 		if cfg.Max > 0 && rate > cfg.Max {
-			d.Limit = "max"
+			d.Limit = results.LimitMax
 			break
 		}
 		st, sum, err := step(ctx, cfg, run, rate, false)
@@ -82,7 +82,7 @@ func Run(ctx context.Context, cfg Config, run StepRunner) (*results.Drill, error
 		d.LoadTest, d.Env = sum.LoadTest, sum.Env
 		d.Steps = append(d.Steps, st)
 		if ctx.Err() != nil {
-			d.Limit = results.StopInterrupted
+			d.Limit = results.LimitInterrupted
 			break
 		}
 		if st.OK {
@@ -94,7 +94,7 @@ func Run(ctx context.Context, cfg Config, run StepRunner) (*results.Drill, error
 		break
 	}
 	// Refine between the last good and the first bad step.
-	if firstBad > 0 && d.Limit == "target" && lastGood > 0 {
+	if firstBad > 0 && d.Limit == results.LimitTarget && lastGood > 0 {
 		lo, hi := lastGood, firstBad
 		for range cfg.Refine {
 			mid := (lo + hi) / 2
@@ -112,7 +112,7 @@ func Run(ctx context.Context, cfg Config, run StepRunner) (*results.Drill, error
 		lastGood = lo
 	}
 	d.HighestGood = lastGood
-	if firstBadSum != nil && d.Limit == "target" {
+	if firstBadSum != nil && d.Limit == results.LimitTarget {
 		d.Bottleneck = bottleneck(firstBadSum, cfg)
 	}
 	d.Knee = knee(d.Steps)
@@ -121,7 +121,7 @@ func Run(ctx context.Context, cfg Config, run StepRunner) (*results.Drill, error
 		d.Headroom = d.HighestGood / cfg.Expect
 	}
 	// No rate held at all is a failure even without an expectation.
-	d.Passed = d.Limit != "generator" && d.HighestGood > 0 && (cfg.Expect == 0 || d.HighestGood >= cfg.Expect)
+	d.Passed = d.Limit != results.LimitGenerator && d.HighestGood > 0 && (cfg.Expect == 0 || d.HighestGood >= cfg.Expect)
 	return d, nil
 }
 
@@ -148,15 +148,15 @@ func step(ctx context.Context, cfg Config, run StepRunner, rate float64, refinin
 	st.OK = true
 	switch {
 	case st.ErrorRate > cfg.ErrorCeiling:
-		st.OK, st.Cause, st.Why = false, "errors", fmt.Sprintf("errors %.1f%% above the hard ceiling %.0f%%", st.ErrorRate*100, cfg.ErrorCeiling*100)
+		st.OK, st.Cause, st.Why = false, results.LimitErrors, fmt.Sprintf("errors %.1f%% above the hard ceiling %.0f%%", st.ErrorRate*100, cfg.ErrorCeiling*100)
 	case st.Late > cfg.GeneratorLate && (cfg.SLOP95 == 0 || st.P95 <= cfg.SLOP95):
-		st.OK, st.Cause, st.Why = false, "generator", fmt.Sprintf("generator limit: %.0f%% of requests sent late while the target answered in time", st.Late*100)
+		st.OK, st.Cause, st.Why = false, results.LimitGenerator, fmt.Sprintf("generator limit: %.0f%% of requests sent late while the target answered in time", st.Late*100)
 	case cfg.SLOP95 > 0 && st.P95 > cfg.SLOP95:
-		st.OK, st.Cause, st.Why = false, "target", fmt.Sprintf("p95 %s above the SLO %s", st.P95, cfg.SLOP95)
+		st.OK, st.Cause, st.Why = false, results.LimitTarget, fmt.Sprintf("p95 %s above the SLO %s", st.P95, cfg.SLOP95)
 	case st.ErrorRate > cfg.SLOErrors:
-		st.OK, st.Cause, st.Why = false, "target", fmt.Sprintf("errors %.2f%% above the SLO %.2f%%", st.ErrorRate*100, cfg.SLOErrors*100)
+		st.OK, st.Cause, st.Why = false, results.LimitTarget, fmt.Sprintf("errors %.2f%% above the SLO %.2f%%", st.ErrorRate*100, cfg.SLOErrors*100)
 	case st.Achieved < 0.95*rate:
-		st.OK, st.Cause, st.Why = false, "target", fmt.Sprintf("achieved %.1f/s of %.1f/s offered", st.Achieved, rate)
+		st.OK, st.Cause, st.Why = false, results.LimitTarget, fmt.Sprintf("achieved %.1f/s of %.1f/s offered", st.Achieved, rate)
 	}
 	return st, sum, nil
 }
@@ -223,7 +223,7 @@ func fitUSL(steps []results.DrillStep) *results.USL {
 		return nil
 	}
 	u := &results.USL{Lambda: 1 / sol[0], Sigma: math.Max(sol[1]/sol[0], 0), Kappa: math.Max(sol[2]/sol[0], 0)}
-	x := func(n float64) float64 { return u.Lambda * n / (1 + u.Sigma*(n-1) + u.Kappa*n*(n-1)) }
+	x := u.Throughput
 	switch {
 	case u.Kappa > 0:
 		u.PeakN = math.Sqrt((1 - u.Sigma) / u.Kappa)

@@ -93,7 +93,7 @@ func Run(ctx context.Context, lt *suite.LoadTest, o Options) (*results.Summary, 
 	obs := newObserver(o.Metrics, lt.Name, o.Env, tg.eps)
 	ths := thresholdsOf(lt)
 	res := atk.Attack(tg.next, p, 0, lt.Name)
-	stop, renderErr := "completed", error(nil)
+	stop, renderErr := results.StopCompleted, error(nil)
 	stopping := false
 	var graceC <-chan time.Time
 	var graceTimer *time.Timer
@@ -125,9 +125,10 @@ loop:
 			}
 			if r.URL == "" && r.Error != "" {
 				renderErr = fmt.Errorf("%w: loadtest %q: %s", ErrTemplate, lt.Name, o.Redact(r.Error))
-				halt("bad request template")
+				halt(results.StopTemplate)
 				continue
 			}
+			lateBefore := c.late
 			idx, kind := c.add(r)
 			if o.Raw != nil {
 				r.Body = nil
@@ -137,7 +138,7 @@ loop:
 					o.Raw = nil
 				}
 			}
-			obs.observe(idx, kind, r)
+			obs.observe(idx, kind, r, c.late > lateBefore)
 		case <-tick.C:
 			s := c.summary0()
 			elapsed := time.Since(p.start())
@@ -170,10 +171,10 @@ loop:
 	if o.Shards > 1 {
 		s.Shard = fmt.Sprintf("%d/%d", o.Shard, o.Shards)
 	}
-	if stop == "completed" && s.Sent < s.Planned {
-		stop = "max_duration"
+	if stop == results.StopCompleted && s.Sent < s.Planned {
+		stop = results.StopMaxDuration
 	}
-	s.Stop, s.Partial = stop, stop != "completed"
+	s.Stop, s.Partial = stop, stop != results.StopCompleted
 	s.Thresholds = Judge(lt, s)
 	log.Info("load test done", "sent", s.Sent, "planned", s.Planned, "stop", s.Stop, "errors", s.Overall.Errors)
 	return s, nil
@@ -192,6 +193,7 @@ type observer struct {
 	eps      []endpoint
 	requests map[[2]int]prometheus.Counter // [endpoint, code class index]
 	latency  []prometheus.Observer
+	late     prometheus.Counter
 }
 
 var codeClasses = []string{"error", "1xx", "2xx", "3xx", "4xx", "5xx"}
@@ -200,7 +202,7 @@ func newObserver(m *Metrics, name, env string, eps []endpoint) *observer {
 	if m == nil {
 		return nil
 	}
-	o := &observer{m: m, name: name, env: env, eps: eps, requests: map[[2]int]prometheus.Counter{}}
+	o := &observer{m: m, name: name, env: env, eps: eps, requests: map[[2]int]prometheus.Counter{}, late: m.late.WithLabelValues(name, env)}
 	for i, ep := range eps {
 		o.latency = append(o.latency, m.latency.WithLabelValues(name, env, ep.name))
 		for c, class := range codeClasses {
@@ -210,9 +212,12 @@ func newObserver(m *Metrics, name, env string, eps []endpoint) *observer {
 	return o
 }
 
-func (o *observer) observe(idx int, kind string, r *vegeta.Result) {
+func (o *observer) observe(idx int, kind string, r *vegeta.Result, late bool) {
 	if o == nil || idx < 0 || idx >= len(o.eps) {
 		return
+	}
+	if late {
+		o.late.Inc()
 	}
 	class := 0
 	if r.Code > 0 {

@@ -14,6 +14,8 @@ import (
 	"github.com/probe-dev/probe/demoapp/demotest"
 	"github.com/probe-dev/probe/results"
 	"github.com/probe-dev/probe/suite"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -274,4 +276,29 @@ func TestBodiesCountedNotKept(t *testing.T) {
 	assert.Equal(t, b.BytesIn+sm.BytesIn, s.Overall.BytesIn)
 	assert.Less(t, raw.Len(), 8<<10, "no body in the raw results")
 	assert.NotContains(t, raw.String(), bodyBytesHeader)
+}
+
+// TestLateSendsCountedLive: when the generator cannot keep the schedule (one
+// worker, a target that takes 20 ms, 200 requests a second), the live
+// probe_load_sent_late_total counts every late send the summary counts.
+func TestLateSendsCountedLive(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(20 * time.Millisecond):
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	lt := loadTest(t, `
+  - name: late
+    targets: [{name: slow, path: /}]
+    profile: [{constant: {rate: 200/s, duration: 1s}}]
+    limits: {max_duration: 10s, max_requests: 200}
+`)
+	m := NewMetrics()
+	require.NoError(t, m.Register(prometheus.NewRegistry()))
+	s, err := Run(t.Context(), lt, Options{Env: "dev", BaseURL: srv.URL, Workers: 1, MaxWorkers: 1, Metrics: m})
+	require.NoError(t, err)
+	require.Greater(t, s.Late, int64(50), "one worker at 20 ms a request sends most of 200/s late")
+	assert.Equal(t, float64(s.Late), testutil.ToFloat64(m.late.WithLabelValues("late", "dev")))
 }

@@ -45,9 +45,9 @@ func NewMetrics() *Metrics {
 			Help: "Duration of each step of a run.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)},
 			[]string{"scenario", "env", "step"}),
 		vitals: map[string]*prometheus.GaugeVec{
-			"lcp":  g("probe_browser_web_vital_lcp", "Largest contentful paint of the last page of the last run, in seconds."),
-			"fcp":  g("probe_browser_web_vital_fcp", "First contentful paint of the last page of the last run, in seconds."),
-			"ttfb": g("probe_browser_web_vital_ttfb", "Time to first byte of the last page of the last run, in seconds."),
+			"lcp":  g("probe_browser_web_vital_lcp_seconds", "Largest contentful paint of the last page of the last run, in seconds."),
+			"fcp":  g("probe_browser_web_vital_fcp_seconds", "First contentful paint of the last page of the last run, in seconds."),
+			"ttfb": g("probe_browser_web_vital_ttfb_seconds", "Time to first byte of the last page of the last run, in seconds."),
 			"cls":  g("probe_browser_web_vital_cls", "Cumulative layout shift of the last page of the last run."),
 		},
 		sla:    g("probe_sla_availability_ratio", "passed / (passed + failed + timeout) over the window, from the history.", "window"),

@@ -58,10 +58,16 @@ type Monitor struct {
 	log     *slog.Logger
 	metrics *Metrics
 	reg     *prometheus.Registry
-	slots   map[string]chan struct{} // by scenario kind
+	pools   map[string]chan struct{} // slots, by scenarios.Kind.Pool
 
+	// flushMu lets one flush write the history at a time; mu guards the
+	// state below only briefly, never across a write of the file, so the
+	// status page and /readyz do not wait on SQLite.
+	flushMu sync.Mutex
 	mu      sync.Mutex
+	suite   *suite.Suite   // the suite probing now; a reload replaces it
 	pending []store.Record // runs not yet written to the history
+	held    int64          // how many runs were ever held before pending[0]
 	dropped int            // held runs given up on: MaxPending was reached
 	histErr error          // why the history cannot be written, while it cannot
 	state   map[checkKey]checkState
@@ -96,11 +102,15 @@ func New(cfg Config, runner Runner, history History, log *slog.Logger) (*Monitor
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if err := scenarios.Check(cfg.Suite.Scenarios); err != nil {
+		return nil, fmt.Errorf("monitor: %w", err)
+	}
+	pools := map[string]chan struct{}{
+		scenarios.PoolBrowser: make(chan struct{}, cfg.BrowserSlots),
+		scenarios.PoolHTTP:    make(chan struct{}, cfg.HTTPSlots),
+	}
 	m := &Monitor{cfg: cfg, runner: runner, history: history, log: log, metrics: NewMetrics(), reg: prometheus.NewRegistry(),
-		slots: map[string]chan struct{}{
-			suite.KindBrowser: make(chan struct{}, cfg.BrowserSlots),
-			suite.KindHTTP:    make(chan struct{}, cfg.HTTPSlots),
-		}, state: map[checkKey]checkState{}}
+		pools: pools, state: map[checkKey]checkState{}}
 	if err := m.metrics.Register(m.reg); err != nil {
 		return nil, err
 	}
@@ -116,6 +126,9 @@ func (m *Monitor) Registry() *prometheus.Registry { return m.reg }
 func (m *Monitor) Run(ctx context.Context, reload <-chan *suite.Suite) error {
 	s := m.cfg.Suite
 	for {
+		m.mu.Lock()
+		m.suite = s
+		m.mu.Unlock()
 		checks := m.checks(s)
 		if len(checks) == 0 {
 			return fmt.Errorf("monitor: no scenario runs on %v", m.cfg.Envs)
@@ -132,7 +145,12 @@ func (m *Monitor) Run(ctx context.Context, reload <-chan *suite.Suite) error {
 		select {
 		case <-ctx.Done():
 		case next = <-reload:
-			m.log.Info("reloading the suite")
+			if err := scenarios.Check(next.Scenarios); err != nil {
+				m.log.Error("reload refused, probing on with the suite as it was", "err", err)
+				next = s
+			} else {
+				m.log.Info("reloading the suite")
+			}
 		}
 		cancel()
 		wg.Wait()
@@ -141,7 +159,6 @@ func (m *Monitor) Run(ctx context.Context, reload <-chan *suite.Suite) error {
 			return m.lost()
 		}
 		s = next
-		m.cfg.Suite = s
 	}
 }
 
@@ -230,7 +247,12 @@ func jitter(max time.Duration) time.Duration {
 // runOnce waits for a slot and runs the check. A stop while waiting skips the
 // run; a stop while running lets it finish within the grace period.
 func (m *Monitor) runOnce(ctx context.Context, c check) (results.Run, bool) {
-	slot := m.slots[c.sc.Kind]
+	kind, err := scenarios.KindOf(c.sc.Kind)
+	slot := m.pools[kind.Pool]
+	if err != nil || slot == nil { // New and reloads refuse such a suite; a guard against a nil channel
+		m.log.Error("check cannot run", "scenario", c.sc.Name, "kind", c.sc.Kind, "pool", kind.Pool, "err", err)
+		return results.Run{}, false
+	}
 	select {
 	case slot <- struct{}{}:
 	case <-ctx.Done():
@@ -272,11 +294,15 @@ func (m *Monitor) record(ctx context.Context, run results.Run) {
 	if over := len(m.pending) - m.cfg.MaxPending; over > 0 {
 		m.log.Error("history unwritable too long: dropping the oldest held runs", "dropped", over)
 		m.pending = m.pending[over:]
+		m.held += int64(over)
 		m.dropped += over
 	}
 	m.mu.Unlock()
 	log := m.log.With("scenario", run.Scenario, "env", run.Env)
-	log.Info("run", "status", run.Status, "reason", run.Reason, "took", run.Duration.Round(time.Millisecond), "flaky", run.Flaky)
+	last := run.Last()
+	// Stable keys, for log pipelines: scenario, env, status, step, trace_id.
+	log.Info("run", "status", run.Status, "step", last.FailingStep(), "reason", run.Reason, "trace_id", last.TraceID,
+		"took", run.Duration.Round(time.Millisecond), "flaky", run.Flaky)
 	if newEpisode && m.cfg.Notifier != nil {
 		m.cfg.Notifier.Failure(run)
 	}
@@ -287,27 +313,52 @@ func (m *Monitor) record(ctx context.Context, run results.Run) {
 // flush writes held runs to the history, oldest first, stopping at the first
 // failure so that order is kept and nothing is lost.
 func (m *Monitor) flush(ctx context.Context) {
+	m.flushMu.Lock()
+	defer m.flushMu.Unlock()
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if len(m.pending) == 0 {
+	batch, start := slices.Clone(m.pending), m.held
+	m.mu.Unlock()
+
+	var err error
+	written := 0
+	if len(batch) == 0 {
 		// Nothing held: a cheap read tells whether the file opens at all, so
 		// /readyz says so before the first run is lost.
-		if _, err := m.history.Count(ctx, store.Query{Since: time.Now()}); err != nil {
-			m.historyFailed(err)
-			return
-		}
+		_, err = m.history.Count(ctx, store.Query{Since: time.Now()})
 	}
-	for len(m.pending) > 0 {
-		if err := m.history.Add(ctx, m.pending[0]); err != nil {
-			m.historyFailed(err)
-			return
+	for _, r := range batch {
+		if err = m.history.Add(ctx, r); err != nil {
+			break
 		}
-		m.pending = m.pending[1:]
+		written++
+	}
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	// Runs may have been held, or the oldest dropped, while the file was
+	// written: remove exactly those written.
+	if done := start + int64(written) - m.held; done > 0 {
+		m.pending = m.pending[min(int(done), len(m.pending)):]
+		m.held += done
+	}
+	if err != nil {
+		m.historyFailed(err)
+		return
 	}
 	if m.histErr != nil {
 		m.log.Info("history writable again: held runs stored")
 	}
 	m.histErr = nil
+}
+
+// current is the suite probing now.
+func (m *Monitor) current() *suite.Suite {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.suite == nil {
+		return m.cfg.Suite
+	}
+	return m.suite
 }
 
 // historyFailed notes that the history cannot be written; m.mu is held.
@@ -347,7 +398,7 @@ func (m *Monitor) updateSLA(ctx context.Context, scenario, env string) {
 		}
 		m.metrics.sla.WithLabelValues(scenario, env, w.Name).Set(c.Availability())
 	}
-	if a := m.cfg.Suite.SLOs.Availability; a != nil {
+	if a := m.current().SLOs.Availability; a != nil {
 		c, err := m.history.Count(ctx, store.Query{Scenario: scenario, Env: env, Since: now.Add(-a.Window.Std())})
 		if err != nil {
 			return

@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -216,7 +217,7 @@ func TestReload(t *testing.T) {
 	require.Eventually(t, func() bool { return count(t, hist, store.Query{Scenario: "b"}).Pass >= 3 }, 30*time.Second, 10*time.Millisecond)
 	cancel()
 	require.NoError(t, <-done)
-	assert.True(t, strings.Contains(m.cfg.Suite.Scenarios[0].Name, "b"))
+	assert.Equal(t, "b", m.current().Scenarios[0].Name, "the reloaded suite is the current one")
 }
 
 // slow is a runner whose runs take a while and end early, as timeouts, when
@@ -268,4 +269,70 @@ func TestStopLetsRunsFinish(t *testing.T) {
 			assert.Equal(t, tt.want, recs[0].Status)
 		})
 	}
+}
+
+// TestNewRefusesAKindWithoutARunner: a scenario of a kind probe has no
+// runner for fails loudly at start, instead of a check that never runs.
+func TestNewRefusesAKindWithoutARunner(t *testing.T) {
+	s := &suite.Suite{Scenarios: []*suite.Scenario{{Name: "x", Kind: "ftp", Source: "s.yaml:4:5"}}}
+	_, err := New(Config{Suite: s}, scenarios.NewRunner(nil), &store.Lazy{Path: filepath.Join(t.TempDir(), "h.db")}, nil)
+	assert.ErrorContains(t, err, `scenario "x" (s.yaml:4:5): no runner for scenarios of kind "ftp"`)
+}
+
+// TestReloadWhileThePageIsRead: SIGHUP reloads replace the suite while the
+// status page and /readyz are read; under -race this finds any read of the
+// suite that is not guarded. Each reload renames the suite, and the page
+// shows the new name.
+func TestReloadWhileThePageIsRead(t *testing.T) {
+	_, url := demotest.Start(t, demoapp.Faults{})
+	checks := "  - {name: health, kind: http, schedule: {interval: 20ms}, request: {url: /api/health}}\n"
+	s := loadSuite(t, url, checks)
+	hist := openStore(t, filepath.Join(t.TempDir(), "h.db"))
+	m, err := New(Config{Suite: s}, scenarios.NewRunner(nil), hist, nil)
+	require.NoError(t, err)
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	reload := make(chan *suite.Suite)
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, reload) }()
+	var readers sync.WaitGroup
+	stopReading := make(chan struct{})
+	for range 2 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-stopReading:
+					return
+				default:
+				}
+				for _, path := range []string{"/", "/readyz", "/metrics"} {
+					if res, err := http.Get(srv.URL + path); err == nil {
+						_, _ = io.Copy(io.Discard, res.Body)
+						res.Body.Close()
+					}
+				}
+			}
+		})
+	}
+	for i := range 5 {
+		next := loadSuite(t, url, checks)
+		next.Name = fmt.Sprintf("shop-%d", i)
+		reload <- next
+		require.Eventually(t, func() bool {
+			res, err := http.Get(srv.URL + "/")
+			if err != nil {
+				return false
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			return strings.Contains(string(b), next.Name)
+		}, 10*time.Second, 10*time.Millisecond)
+	}
+	close(stopReading)
+	readers.Wait()
+	cancel()
+	require.NoError(t, <-done)
 }

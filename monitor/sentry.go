@@ -1,15 +1,15 @@
 package monitor
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/getsentry/sentry-go"
 	"github.com/probe-dev/probe/results"
+	"golang.org/x/time/rate"
 )
 
 // Notifier is told when a check starts failing (a new episode).
@@ -22,12 +22,9 @@ type Notifier interface {
 // transport is asynchronous and bounded: a slow or absent Sentry never holds
 // up probing.
 type Sentry struct {
-	hub    *sentry.Hub
-	log    *slog.Logger
-	mu     sync.Mutex
-	sent   []time.Time // recent events, for the rate limit
-	limit  int
-	window time.Duration
+	hub     *sentry.Hub
+	log     *slog.Logger
+	limiter *rate.Limiter // a bucket of limit events, refilled over a minute
 }
 
 var _ Notifier = (*Sentry)(nil)
@@ -36,7 +33,7 @@ var _ Notifier = (*Sentry)(nil)
 const maxAttachment = 5 << 20
 
 // NewSentry returns a notifier for dsn (SENTRY_DSN), sending at most limit
-// events a minute.
+// events at once and limit a minute after that.
 func NewSentry(dsn, release string, limit int, log *slog.Logger) (*Sentry, error) {
 	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: dsn, Release: release, Transport: sentry.NewHTTPTransport()})
 	if err != nil {
@@ -48,26 +45,12 @@ func NewSentry(dsn, release string, limit int, log *slog.Logger) (*Sentry, error
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sentry{hub: sentry.NewHub(client, sentry.NewScope()), log: log, limit: limit, window: time.Minute}, nil
+	return &Sentry{hub: sentry.NewHub(client, sentry.NewScope()), log: log,
+		limiter: rate.NewLimiter(rate.Every(time.Minute/time.Duration(limit)), limit)}, nil
 }
 
 // allow applies the rate limit.
-func (s *Sentry) allow(now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	keep := s.sent[:0]
-	for _, t := range s.sent {
-		if now.Sub(t) < s.window {
-			keep = append(keep, t)
-		}
-	}
-	s.sent = keep
-	if len(s.sent) >= s.limit {
-		return false
-	}
-	s.sent = append(s.sent, now)
-	return true
-}
+func (s *Sentry) allow(now time.Time) bool { return s.limiter.AllowN(now, 1) }
 
 // Failure sends the event of a failing run.
 func (s *Sentry) Failure(run results.Run) {
@@ -76,12 +59,7 @@ func (s *Sentry) Failure(run results.Run) {
 		return
 	}
 	last := run.Last()
-	step := "run"
-	for _, st := range last.Steps {
-		if st.Status != results.Pass {
-			step = st.Name
-		}
-	}
+	step := cmp.Or(last.FailingStep(), "run")
 	s.hub.WithScope(func(scope *sentry.Scope) {
 		scope.SetLevel(sentry.LevelError)
 		scope.SetTags(map[string]string{"scenario": run.Scenario, "env": run.Env, "step": step, "status": string(run.Status), "kind": run.Kind})
@@ -96,15 +74,11 @@ func (s *Sentry) Failure(run results.Run) {
 				Data:  map[string]any{"status": string(st.Status), "duration_ms": st.Duration.Milliseconds(), "reason": st.Reason},
 				Level: levelOf(st.Status)}, 100)
 		}
-		for _, a := range last.Artifacts {
-			if filepath.Base(a) != "failure.png" {
-				continue
-			}
-			if info, err := os.Stat(a); err != nil || info.Size() > maxAttachment {
-				continue
-			}
-			if data, err := os.ReadFile(a); err == nil {
-				scope.AddAttachment(&sentry.Attachment{Filename: "failure.png", ContentType: "image/png", Payload: data})
+		if a := last.Screenshot(); a != "" {
+			if info, err := os.Stat(a); err == nil && info.Size() <= maxAttachment {
+				if data, err := os.ReadFile(a); err == nil {
+					scope.AddAttachment(&sentry.Attachment{Filename: results.FailureScreenshot, ContentType: "image/png", Payload: data})
+				}
 			}
 		}
 		event := sentry.NewEvent()

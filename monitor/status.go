@@ -103,7 +103,7 @@ func (m *Monitor) statusPage(w http.ResponseWriter, r *http.Request) {
 		Name string
 		Now  string
 		Rows []statusRow
-	}{m.cfg.Suite.Name, now.UTC().Format(time.RFC3339), rows}); err != nil {
+	}{m.current().Name, now.UTC().Format(time.RFC3339), rows}); err != nil {
 		http.Error(w, "status page failed", http.StatusInternalServerError)
 		m.log.Error("status page", "err", err)
 		return
@@ -170,15 +170,13 @@ func (m *Monitor) artifactURL(paths []string) string {
 	if m.cfg.ArtifactDir == "" {
 		return ""
 	}
-	for _, p := range paths {
-		if filepath.Base(p) != "failure.png" {
-			continue
-		}
-		rel, err := filepath.Rel(m.cfg.ArtifactDir, p)
-		if err != nil || strings.HasPrefix(rel, "..") {
-			continue
-		}
-		return "/artifacts/" + filepath.ToSlash(rel)
+	p := results.Screenshot(paths)
+	if p == "" {
+		return ""
 	}
-	return ""
+	rel, err := filepath.Rel(m.cfg.ArtifactDir, p)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return ""
+	}
+	return "/artifacts/" + filepath.ToSlash(rel)
 }

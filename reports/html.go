@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -102,7 +101,7 @@ func drillView(d *results.Drill) htmlDrill {
 		}
 		for i := 1; i <= 60; i++ {
 			n := maxN * 1.3 * float64(i) / 60
-			curve = append(curve, point{n, u.Lambda * n / (1 + u.Sigma*(n-1) + u.Kappa*n*(n-1))})
+			curve = append(curve, point{n, u.Throughput(n)})
 		}
 		slices.SortFunc(meas, func(a, b point) int { return cmp.Compare(a.x, b.x) })
 		v.Plots = append(v.Plots, chart{title: "Throughput against concurrency, with the USL fit",
@@ -129,22 +128,16 @@ func runView(run results.Run) htmlRun {
 		names = append(names, st.Name)
 		ds = append(ds, float64(st.Duration)/float64(time.Millisecond))
 		failed = append(failed, st.Status != results.Pass)
-		if st.Status != results.Pass {
-			v.FailedStep = st.Name
-		}
 	}
+	v.FailedStep = v.LastAttempt.FailingStep()
 	if len(names) > 1 {
 		v.Waterfall = waterfall("Steps of "+run.Scenario, names, ds, failed)
 	}
-	for _, a := range v.LastAttempt.Artifacts {
-		if filepath.Base(a) != "failure.png" {
-			continue
-		}
-		if info, err := os.Stat(a); err != nil || info.Size() > maxScreenshot {
-			continue
-		}
-		if data, err := os.ReadFile(a); err == nil {
-			v.Screenshot = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(data))
+	if a := v.LastAttempt.Screenshot(); a != "" {
+		if info, err := os.Stat(a); err == nil && info.Size() <= maxScreenshot {
+			if data, err := os.ReadFile(a); err == nil {
+				v.Screenshot = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(data))
+			}
 		}
 	}
 	return v

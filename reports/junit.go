@@ -110,6 +110,9 @@ func JUnit(w io.Writer, r *Report) error {
 		}
 		all.add(s)
 	}
+	for _, d := range r.Drills {
+		all.add(drillSuite(d))
+	}
 	all.Time = seconds(total)
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return fmt.Errorf("write JUnit: %w", err)
@@ -121,6 +124,32 @@ func JUnit(w io.Writer, r *Report) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// drillSuite has a testcase per step, which says what it measured (a step
+// that breaks the SLO is how a drill ends, not a failure), and a verdict
+// testcase: a failure when the highest good rate falls short of --expect or
+// none held, an error when probe itself was the limit.
+func drillSuite(d *results.Drill) junitSuite {
+	s := junitSuite{Name: fmt.Sprintf("drill %s on %s", d.LoadTest, d.Env), Time: "0.000", Timestamp: stamp(time.Time{})}
+	class := "probe.drill." + d.LoadTest + "." + d.Env
+	for _, st := range d.Steps {
+		out := fmt.Sprintf("achieved %.1f/s, p95 %s, errors %.2f%%, late %.1f%%", st.Achieved, st.P95, st.ErrorRate*100, st.Late*100)
+		if !st.OK {
+			out += "; " + st.Why
+		}
+		s.add(junitCase{Name: fmt.Sprintf("step %.1f/s", st.Rate), Classname: class, Time: "0.000", SystemOut: out})
+	}
+	c := junitCase{Name: "highest good rate", Classname: class, Time: "0.000",
+		SystemOut: fmt.Sprintf("highest good rate %.1f/s, ended by %s", d.HighestGood, d.Limit)}
+	switch {
+	case d.Limit == results.LimitGenerator || d.Limit == results.LimitInterrupted:
+		c.Error = &junitProblem{Message: "ended by " + string(d.Limit) + ": the target's limit is not known", Type: string(d.Limit), Text: c.SystemOut}
+	case !d.Passed:
+		c.Failure = &junitProblem{Message: fmt.Sprintf("highest good rate %.1f/s, expected %.1f/s", d.HighestGood, d.Expect), Type: "drill", Text: c.SystemOut}
+	}
+	s.add(c)
+	return s
 }
 
 func problem(c *junitCase, status results.Status, reason string) {

@@ -20,12 +20,7 @@ func Markdown(w io.Writer, r *Report) error {
 	if len(r.Runs) > 0 {
 		b.WriteString("### Checks and flows\n\n| scenario | env | status | duration | failing step | reason |\n|---|---|---|--:|---|---|\n")
 		for _, run := range r.Runs {
-			step := ""
-			for _, st := range run.Last().Steps {
-				if st.Status != results.Pass {
-					step = st.Name
-				}
-			}
+			step := run.Last().FailingStep()
 			status := string(run.Status)
 			if run.Flaky {
 				status += " (flaky)"

@@ -23,8 +23,37 @@ type Report struct {
 	Drills    []*results.Drill
 }
 
-// Formats this package writes.
-var Formats = []string{"text", "html", "md", "junit", "json"}
+// format is one way to write a report: a new format is one entry of formats.
+type format struct {
+	name, ext string
+	write     func(io.Writer, *Report) error
+}
+
+var formats = []format{
+	{"text", ".txt", Text},
+	{"html", ".html", HTML},
+	{"md", ".md", Markdown},
+	{"junit", ".xml", JUnit},
+	{"json", ".json", JSON},
+}
+
+// Formats this package writes, by name.
+var Formats = func() []string {
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		names[i] = f.name
+	}
+	return names
+}()
+
+func formatNamed(name string) (format, bool) {
+	for _, f := range formats {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return format{}, false
+}
 
 // Passed reports whether every run passed and every threshold held.
 func (r *Report) Passed() bool {
@@ -104,25 +133,18 @@ func (r *Report) Verdict() string {
 }
 
 // Write renders r in format to w.
-func Write(w io.Writer, format string, r *Report) error {
-	switch format {
-	case "text":
-		return Text(w, r)
-	case "html":
-		return HTML(w, r)
-	case "md":
-		return Markdown(w, r)
-	case "junit":
-		return JUnit(w, r)
-	case "json":
-		return JSON(w, r)
+func Write(w io.Writer, name string, r *Report) error {
+	f, ok := formatNamed(name)
+	if !ok {
+		return fmt.Errorf("report format %q: want one of %s", name, strings.Join(Formats, ", "))
 	}
-	return fmt.Errorf("report format %q: want one of %s", format, strings.Join(Formats, ", "))
+	return f.write(w, r)
 }
 
 // Extension is the file extension of a format.
-func Extension(format string) string {
-	return map[string]string{"text": ".txt", "html": ".html", "md": ".md", "junit": ".xml", "json": ".json"}[format]
+func Extension(name string) string {
+	f, _ := formatNamed(name)
+	return f.ext
 }
 
 // Text writes the terminal form: the run table, then each summary.

@@ -105,7 +105,7 @@ func fixtureReport() *Report {
 		rate := float64(50 * (i + 1))
 		thr := min(rate, 220)
 		steps = append(steps, results.DrillStep{Rate: rate, Achieved: rate, Throughput: thr, P50: p95 * ms * 8 / 10, P95: p95 * ms, P99: p95 * ms * 12 / 10,
-			Concurrency: thr * float64(p95) / 1000, OK: p95 < 100, Why: map[bool]string{true: "", false: "p95 above the SLO 100ms"}[p95 < 100], Cause: map[bool]string{true: "", false: "target"}[p95 < 100]})
+			Concurrency: thr * float64(p95) / 1000, OK: p95 < 100, Why: map[bool]string{true: "", false: "p95 above the SLO 100ms"}[p95 < 100], Cause: map[bool]results.Limit{true: "", false: results.LimitTarget}[p95 < 100]})
 	}
 	d := &results.Drill{LoadTest: "spike", Env: "staging", SLOP95: 100 * ms, SLOErrors: 0.01, Steps: steps, HighestGood: 250, Knee: 150, Limit: "target",
 		Bottleneck: "checkout", USL: &results.USL{Lambda: 52, Sigma: 0.05, Kappa: 0.0004, PeakN: 48.7, PeakX: 228, RelErrRMS: 0.04}, Expect: 200, Headroom: 1.25, Passed: true}
@@ -151,8 +151,9 @@ func TestJUnitSchema(t *testing.T) {
 	out, err := exec.Command(xmllint, "--noout", "--schema", filepath.Join("testdata", "junit.xsd"), path).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	assert.Contains(t, string(out), "validates")
-	// One testcase per step and per threshold, the whole-profile case, and one per gate finding.
-	assert.Equal(t, 4+1+2+1+2, strings.Count(buf.String(), "<testcase "))
+	// One testcase per step and per threshold, the whole-profile case, one per
+	// gate finding, and per drill step plus the drill's verdict.
+	assert.Equal(t, 4+1+2+1+2+6+1, strings.Count(buf.String(), "<testcase "))
 	assert.Contains(t, buf.String(), `<failure message="checkout: error_rate &lt; 1%: actual 2.10%" type="threshold">`)
 }
 
@@ -257,4 +258,20 @@ func TestHTMLInBrowser(t *testing.T) {
 	for _, u := range requests {
 		assert.True(t, strings.HasPrefix(u, "file://") || strings.HasPrefix(u, "data:"), "request left the file: %s", u)
 	}
+}
+
+// TestFailedDrillFailsEveryFormat: a report holding only a failed drill says
+// FAIL first, in the text and in JUnit, as Passed does.
+func TestFailedDrillFailsEveryFormat(t *testing.T) {
+	d := &results.Drill{LoadTest: "spike", Env: "dev", HighestGood: 100, Expect: 400, Limit: results.LimitTarget,
+		Steps: []results.DrillStep{{Rate: 100, Achieved: 100, OK: true}, {Rate: 200, Achieved: 150, Why: "achieved 150.0/s of 200.0/s offered", Cause: results.LimitTarget}}}
+	r := &Report{Title: "t", Drills: []*results.Drill{d}}
+	assert.False(t, r.Passed())
+	assert.True(t, strings.HasPrefix(r.Verdict(), "FAIL: drill spike on dev"), r.Verdict())
+	var junit strings.Builder
+	require.NoError(t, Write(&junit, "junit", r))
+	assert.Contains(t, junit.String(), `failures="1"`)
+	assert.Contains(t, junit.String(), `highest good rate 100.0/s, expected 400.0/s`)
+	d.Passed, d.Expect = true, 0
+	assert.True(t, strings.HasPrefix(r.Verdict(), "PASS"), r.Verdict())
 }

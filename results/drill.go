@@ -2,6 +2,18 @@ package results
 
 import "time"
 
+// Limit says what ended a drill, or what broke one of its steps.
+type Limit string
+
+// The limits of a drill.
+const (
+	LimitTarget      Limit = "target"    // the SLO broke: the target's limit
+	LimitGenerator   Limit = "generator" // probe could not send the rate: the target's limit is not known
+	LimitMax         Limit = "max"       // it reached --max
+	LimitErrors      Limit = "errors"    // the hard error ceiling
+	LimitInterrupted Limit = StopInterrupted
+)
+
 // Drill is a capacity drill: the rate stepped up until the SLO broke.
 type Drill struct {
 	Schema    string        `json:"schema"`
@@ -13,12 +25,8 @@ type Drill struct {
 	// HighestGood is the highest rate per second that held the SLO.
 	HighestGood float64 `json:"highest_good"`
 	// Knee is the rate after which latency climbs faster than load.
-	Knee float64 `json:"knee"`
-	// Limit says what ended the drill: "target" (the SLO broke), "generator"
-	// (probe could not send the rate: the target's limit is not known),
-	// "max" (it reached --max), "errors" (the hard error ceiling), or
-	// StopInterrupted (the user cut it short).
-	Limit      string  `json:"limit"`
+	Knee       float64 `json:"knee"`
+	Limit      Limit   `json:"limit"`                // what ended the drill
 	Bottleneck string  `json:"bottleneck,omitempty"` // endpoint whose latency broke first
 	USL        *USL    `json:"usl,omitempty"`
 	Expect     float64 `json:"expect,omitempty"`
@@ -39,7 +47,7 @@ type DrillStep struct {
 	Late        float64       `json:"late"`        // share of requests sent late
 	OK          bool          `json:"ok"`
 	Why         string        `json:"why,omitempty"`
-	Cause       string        `json:"cause,omitempty"` // target, generator or errors, when not OK
+	Cause       Limit         `json:"cause,omitempty"` // target, generator or errors, when not OK
 	Refining    bool          `json:"refining,omitempty"`
 }
 
@@ -52,4 +60,9 @@ type USL struct {
 	PeakN     float64 `json:"peak_concurrency"` // 0: throughput levels off rather than peaks
 	PeakX     float64 `json:"peak_throughput"`  // 0: no peak within reach of the fit
 	RelErrRMS float64 `json:"fit_error"`        // root mean square of the relative errors
+}
+
+// Throughput is the law's throughput at concurrency n.
+func (u *USL) Throughput(n float64) float64 {
+	return u.Lambda * n / (1 + u.Sigma*(n-1) + u.Kappa*n*(n-1))
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 )
 
@@ -122,6 +123,34 @@ func (r *Run) Redact(redact func(string) string) {
 			a.FailedRequests[j] = redact(a.FailedRequests[j])
 		}
 	}
+}
+
+// FailureScreenshot is the file name of the screenshot a failed browser
+// flow keeps among its artifacts.
+const FailureScreenshot = "failure.png"
+
+// FailingStep is the name of the step that broke the attempt (the last step
+// that did not pass), or "".
+func (a Attempt) FailingStep() string {
+	for i := len(a.Steps) - 1; i >= 0; i-- {
+		if a.Steps[i].Status != Pass {
+			return a.Steps[i].Name
+		}
+	}
+	return ""
+}
+
+// Screenshot is the path of the attempt's failure screenshot, or "".
+func (a Attempt) Screenshot() string { return Screenshot(a.Artifacts) }
+
+// Screenshot picks the failure screenshot among artifact paths, or "".
+func Screenshot(artifacts []string) string {
+	for _, p := range artifacts {
+		if filepath.Base(p) == FailureScreenshot {
+			return p
+		}
+	}
+	return ""
 }
 
 // Last returns the last attempt, or a zero one when there is none.

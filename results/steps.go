@@ -16,7 +16,7 @@ const KindScenario = "scenario"
 // hide a failure; infra_error attempts are left out, being our side's doing.
 // A step name seen twice in one attempt gets " (2)", and so on.
 func StepsSummary(name, env string, runs []Run) *Summary {
-	s := &Summary{Schema: SummarySchema, LoadTest: name, Env: env, Kind: KindScenario, Stop: "completed",
+	s := &Summary{Schema: SummarySchema, LoadTest: name, Env: env, Kind: KindScenario, Stop: StopCompleted,
 		Overall: NewEndpoint("overall", "", "")}
 	var end time.Time
 	for _, r := range runs {

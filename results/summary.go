@@ -38,10 +38,17 @@ type Summary struct {
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 }
 
-// StopInterrupted is the Stop of a load test (and the Limit of a drill) cut
-// short by the user (SIGINT, SIGTERM): what was measured is written, marked
-// partial, and the command exits 3.
-const StopInterrupted = "interrupted"
+// Why a load test ended (Summary.Stop); a test stopped because a threshold
+// could no longer pass says "aborted: threshold … can no longer pass".
+const (
+	StopCompleted   = "completed"    // the profile ran to its end
+	StopMaxDuration = "max_duration" // limits.max_duration came first
+	StopTemplate    = "bad request template"
+	// StopInterrupted is the Stop of a load test (and the Limit of a drill)
+	// cut short by the user (SIGINT, SIGTERM): what was measured is written,
+	// marked partial, and the command exits 3.
+	StopInterrupted = "interrupted"
+)
 
 // Interrupted reports whether the user cut the test short.
 func (s *Summary) Interrupted() bool { return s.Stop == StopInterrupted }
@@ -233,7 +240,7 @@ func MergeSummaries(parts []*Summary) (*Summary, error) {
 		out.Duration = max(out.Duration, p.Duration)
 		out.SendSpan = max(out.SendSpan, p.SendSpan)
 		out.Partial = out.Partial || p.Partial
-		if p.Stop != "completed" {
+		if p.Stop != StopCompleted {
 			out.Stop = p.Stop
 		}
 		out.Planned += p.Planned

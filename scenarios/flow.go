@@ -136,6 +136,11 @@ func (f *flow) setUp(ctx context.Context, traceparent string) error {
 func (f *flow) step(runCtx, tabCtx context.Context, st *suite.Step) (results.Status, string) {
 	kind, _ := st.Action()
 	do := stepKinds[kind]
+	if do == nil { // Check refuses such a suite first; this is a guard
+		reason := fmt.Sprintf("no runner for the browser step %q", kind)
+		f.att.Steps = append(f.att.Steps, results.Step{Name: st.Name, Status: results.InfraError, Reason: reason})
+		return results.InfraError, reason
+	}
 	sctx, cancel := context.WithTimeout(tabCtx, st.Timeout.Std())
 	start := time.Now()
 	err := do(sctx, f, st)
@@ -203,7 +208,7 @@ func (f *flow) saveFailure(ctx context.Context) {
 	actx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	if png, err := chromedp.Run(actx, chromedp.FullScreenshot(100)); err == nil {
-		f.logErr(f.saveArtifact("failure.png", png))
+		f.logErr(f.saveArtifact(results.FailureScreenshot, png))
 	}
 	if url, err := chromedp.Run(actx, chromedp.Location()); err == nil {
 		f.logErr(f.saveArtifact("url.txt", []byte(f.runner.redact(url)+"\n")))

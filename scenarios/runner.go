@@ -42,17 +42,6 @@ func TargetFor(s *suite.Suite, env, baseURL string) (Target, error) {
 	return Target{Env: env, BaseURL: baseURL, Headers: h}, nil
 }
 
-// attemptFunc runs one attempt of one kind of scenario. ctx carries the
-// attempt's deadline.
-type attemptFunc func(r *Runner, ctx context.Context, sc *suite.Scenario, t Target) results.Attempt
-
-// kinds maps each scenario kind to its runner: one explicit map, as
-// blackbox_exporter dispatches its probers.
-var kinds = map[string]attemptFunc{
-	suite.KindHTTP:    (*Runner).httpCheck,
-	suite.KindBrowser: (*Runner).browserFlow,
-}
-
 // Runner runs scenarios once.
 type Runner struct {
 	log       *slog.Logger
@@ -128,9 +117,9 @@ const Interrupted = "interrupted: probe was stopped during the run"
 func (r *Runner) Run(ctx context.Context, sc *suite.Scenario, t Target) results.Run {
 	run := results.Run{Version: results.SchemaVersion, Scenario: sc.Name, Kind: sc.Kind, Env: t.Env, Start: time.Now()}
 	log := r.log.With("scenario", sc.Name, "env", t.Env)
-	attempt, ok := kinds[sc.Kind]
-	if !ok {
-		run.Status, run.Reason = results.InfraError, fmt.Sprintf("no runner for scenarios of kind %q", sc.Kind)
+	kind, err := KindOf(sc.Kind)
+	if err != nil { // Check refuses such a suite first; this is a guard
+		run.Status, run.Reason = results.InfraError, err.Error()
 		run.Duration = time.Since(run.Start)
 		return run
 	}
@@ -140,7 +129,7 @@ func (r *Runner) Run(ctx context.Context, sc *suite.Scenario, t Target) results.
 	}
 	for i := 0; i <= retries; i++ {
 		actx, cancel := context.WithTimeout(ctx, sc.Timeout.Std())
-		a := attempt(r, actx, sc, t)
+		a := kind.attempt(r, actx, sc, t)
 		cancel()
 		run.Attempts = append(run.Attempts, a)
 		log.Debug("attempt", "n", i+1, "status", a.Status, "reason", a.Reason, "took", a.Duration)
@@ -160,6 +149,6 @@ func (r *Runner) Run(ctx context.Context, sc *suite.Scenario, t Target) results.
 	run.Flaky = last.Status == results.Pass && len(run.Attempts) > 1
 	run.Duration = time.Since(run.Start)
 	run.Redact(r.redact)
-	log.Info("run", "status", run.Status, "reason", run.Reason, "attempts", len(run.Attempts), "took", run.Duration)
+	log.Debug("run", "status", run.Status, "reason", run.Reason, "attempts", len(run.Attempts), "took", run.Duration)
 	return run
 }

@@ -144,14 +144,8 @@ type Record struct {
 // RecordOf turns a run into what the history keeps.
 func RecordOf(run results.Run) Record {
 	last := run.Last()
-	r := Record{Scenario: run.Scenario, Env: run.Env, Start: run.Start, Duration: run.Duration, Status: run.Status,
-		Reason: run.Reason, Flaky: run.Flaky, TraceID: last.TraceID, Steps: last.Steps, Artifacts: last.Artifacts}
-	for _, st := range last.Steps {
-		if st.Status != results.Pass {
-			r.FailingStep = st.Name
-		}
-	}
-	return r
+	return Record{Scenario: run.Scenario, Env: run.Env, Start: run.Start, Duration: run.Duration, Status: run.Status,
+		Reason: run.Reason, FailingStep: last.FailingStep(), Flaky: run.Flaky, TraceID: last.TraceID, Steps: last.Steps, Artifacts: last.Artifacts}
 }
 
 // Add stores one run.

@@ -78,8 +78,11 @@ scenario could not run.`,
 // install it.
 func runScenarios(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, picked []*suite.Scenario,
 	target scenarios.Target, outDir, browserPath string) ([]results.Run, error) {
+	if err := scenarios.Check(picked); err != nil {
+		return nil, err
+	}
 	opts := []scenarios.Option{scenarios.WithRedactor(s.Redactor), scenarios.WithArtifacts(outDir)}
-	if slices.ContainsFunc(picked, func(sc *suite.Scenario) bool { return sc.Kind == suite.KindBrowser }) {
+	if scenarios.NeedsBrowser(picked) {
 		b, err := scenarios.NewBrowser(browserPath, log)
 		if err != nil {
 			log.Error("browser flows cannot run", "err", err)

@@ -32,67 +32,81 @@ func newDemo(log *slog.Logger) *cobra.Command {
 example suite (embedded, or --suite) against it and shows what probe does
 with it.`,
 		Args: argsBetween(0, 0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			out := cmd.OutOrStdout()
-			if suitePath == "" {
-				dir := filepath.Join(outDir, "suite")
-				if err := examples.WriteShop(dir); err != nil {
-					return err
-				}
-				suitePath = dir
-			}
-			shop := demoapp.New(demoapp.WithLogger(log))
-			srv, err := demoapp.Start(ctx, shop, "127.0.0.1:0", "")
-			if err != nil {
-				return err
-			}
-			defer srv.Close()
-			fmt.Fprintf(out, "demo shop serving at %s\n", srv.URL())
-			// Every loopback environment of the example points at the demo shop.
-			lookup := func(name string) (string, bool) {
-				switch name {
-				case "SHOP_URL", "STAGING_URL", "PROD_URL":
-					return srv.URL(), true
-				}
-				return os.LookupEnv(name)
-			}
-			s, err := suite.Load(suitePath, suite.WithLookupEnv(lookup))
-			if err != nil {
-				return err
-			}
-			if err := printOverview(out, s); err != nil {
-				return err
-			}
-			runs, checksErr := demoChecks(cmd, log, s, outDir)
-			fmt.Fprintf(out, "\nload test spike on dev (a traffic spike of about %s):\n", loadDuration(s.LoadTest("spike")))
-			sum, loadErr := runLoadTest(cmd, log, s, s.LoadTest("spike"), "dev",
-				loadFlags{outDir: filepath.Join(outDir, "load"), rateScale: 1, maxWorkers: 10_000, connections: 10_000})
-			r := &reports.Report{Title: "probe demo: the example suite against the demo shop", Generated: time.Now(), Runs: runs}
-			if sum != nil {
-				r.Summaries = append(r.Summaries, sum)
-			}
-			g, gateErr := demoGate(cmd, log, srv.URL(), suitePath)
-			if g != nil {
-				r.Gates = append(r.Gates, g)
-			}
-			d, drillErr := demoDrill(cmd, log, s)
-			if d != nil {
-				r.Drills = append(r.Drills, d)
-			}
-			loadErr = errors.Join(loadErr, gateErr, drillErr)
-			paths, err := writeReports(outDir, []string{"html", "md", "junit", "json"}, r)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "\nthe report's verdict (the demo gate fails on purpose): %s\nreports: %s\nHTML report: %s\n",
-				r.Verdict(), strings.Join(paths[1:], ", "), absPath(paths[0]))
-			return errors.Join(checksErr, loadErr)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(cmd, log, suitePath, outDir) },
 	}
 	cmd.Flags().StringVar(&suitePath, "suite", "", "suite folder or file (default: the embedded examples/shop)")
 	cmd.Flags().StringVar(&outDir, "out", filepath.Join(".probe", "demo"), "folder for the demo's files and reports")
 	return cmd
+}
+
+// runDemo is probe demo: the shop, the example suite's checks, its load
+// test, a gate, a drill, and one report of them all.
+func runDemo(cmd *cobra.Command, log *slog.Logger, suitePath, outDir string) error {
+	ctx := cmd.Context()
+	out := cmd.OutOrStdout()
+	if suitePath == "" {
+		dir := filepath.Join(outDir, "suite")
+		if err := examples.WriteShop(dir); err != nil {
+			return err
+		}
+		suitePath = dir
+	}
+	shop := demoapp.New(demoapp.WithLogger(log))
+	srv, err := demoapp.Start(ctx, shop, "127.0.0.1:0", "")
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	fmt.Fprintf(out, "demo shop serving at %s\n", srv.URL())
+	// Every loopback environment of the example points at the demo shop.
+	lookup := func(name string) (string, bool) {
+		switch name {
+		case "SHOP_URL", "STAGING_URL", "PROD_URL":
+			return srv.URL(), true
+		}
+		return os.LookupEnv(name)
+	}
+	s, err := suite.Load(suitePath, suite.WithLookupEnv(lookup))
+	if err != nil {
+		return err
+	}
+	if err := printOverview(out, s); err != nil {
+		return err
+	}
+	runs, checksErr := demoChecks(cmd, log, s, outDir)
+	fmt.Fprintf(out, "\nload test spike on dev (a traffic spike of about %s):\n", loadDuration(s.LoadTest("spike")))
+	sum, loadErr := demoLoad(cmd, log, s, filepath.Join(outDir, "load"))
+	r := &reports.Report{Title: "probe demo: the example suite against the demo shop", Generated: time.Now(), Runs: runs}
+	if sum != nil {
+		r.Summaries = append(r.Summaries, sum)
+	}
+	g, gateErr := demoGate(cmd, log, srv.URL(), suitePath)
+	if g != nil {
+		r.Gates = append(r.Gates, g)
+	}
+	d, drillErr := demoDrill(cmd, log, s)
+	if d != nil {
+		r.Drills = append(r.Drills, d)
+	}
+	loadErr = errors.Join(loadErr, gateErr, drillErr)
+	paths, err := writeReports(outDir, []string{"html", "md", "junit", "json"}, r)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nthe report's verdict (the demo gate fails on purpose): %s\nreports: %s\nHTML report: %s\n",
+		r.Verdict(), strings.Join(paths[1:], ", "), absPath(paths[0]))
+	return errors.Join(checksErr, loadErr)
+}
+
+// demoLoad runs the example's spike on the demo shop.
+func demoLoad(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, outDir string) (*results.Summary, error) {
+	lt := s.LoadTest("spike")
+	o, err := loadtests.OptionsFor(s, lt, "dev", loadtests.Overrides{})
+	if err != nil {
+		return nil, err
+	}
+	o.Log = log
+	return loadRun{lt: lt, opts: o, outDir: outDir}.run(cmd, log)
 }
 
 // demoChecks runs the example's checks and flows once against the demo shop.
@@ -179,11 +193,11 @@ func demoDrill(cmd *cobra.Command, log *slog.Logger, s *suite.Suite) (*results.D
 	defer srv.Close()
 	fmt.Fprintf(out, "\ndrill: a shop at %s that holds 200 requests a second (4 at a time, 20 ms each), stepped up from 50/s:\n", srv.URL())
 	lt := s.LoadTest("spike")
-	o, err := loadOptions(s, lt, "dev", loadFlags{baseURL: srv.URL(), rateScale: 1, maxWorkers: 10_000, connections: 10_000}, log)
+	o, err := loadtests.OptionsFor(s, lt, "dev", loadtests.Overrides{BaseURL: srv.URL()})
 	if err != nil {
 		return nil, err
 	}
-	o.AbortAfter = -1
+	o.Log, o.AbortAfter = log, -1
 	d, err := drill.Run(cmd.Context(), drill.Config{Start: 50, Step: 50, Max: 600, StepDuration: time.Second,
 		SLOP95: 100 * time.Millisecond, SLOErrors: 0.01, Expect: 150}, stepRunner(cmd, lt, o))
 	if err != nil {

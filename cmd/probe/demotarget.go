@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/probe-dev/probe/demoapp"
@@ -28,21 +29,18 @@ runs through its admin endpoints:
   GET  /_admin/stats    ground-truth counters per route
   GET  /metrics         the same counters for Prometheus
 
-Routes: ` + joinRoutes() + ` ("*" for all).`,
+Routes: ` + strings.Join(demoapp.RouteNames(), ", ") + ` ("*" for all).`,
 		Example: `  probe demo-target --addr 127.0.0.1:8080
   probe demo-target --fault 'api.products:latency=50ms,spread=20ms,error_rate=5%'
   probe demo-target --fault '*:capacity=8,service_time=20ms'   # holds 400 req/s
   probe demo-target --outage refuse --admin-addr 127.0.0.1:8090`,
 		Args: argsBetween(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f := demoapp.Faults{Outage: outage, Stall: demoapp.Duration(stall), Routes: map[string]demoapp.RouteFaults{}}
-			for _, spec := range faults {
-				route, rf, err := demoapp.ParseRouteFault(spec)
-				if err != nil {
-					return badInput(fmt.Errorf("--fault: %w", err))
-				}
-				f.Routes[route] = rf
+			f, err := routeFaults(faults)
+			if err != nil {
+				return err
 			}
+			f.Outage, f.Stall = outage, demoapp.Duration(stall)
 			shop := demoapp.New(demoapp.WithLogger(log), demoapp.WithPassword(password))
 			if err := shop.SetFaults(f); err != nil {
 				return badInput(err)
@@ -71,13 +69,15 @@ Routes: ` + joinRoutes() + ` ("*" for all).`,
 	return cmd
 }
 
-func joinRoutes() string {
-	s := ""
-	for i, r := range demoapp.RouteNames() {
-		if i > 0 {
-			s += ", "
+// routeFaults reads the --fault flags.
+func routeFaults(specs []string) (demoapp.Faults, error) {
+	f := demoapp.Faults{Routes: map[string]demoapp.RouteFaults{}}
+	for _, spec := range specs {
+		route, rf, err := demoapp.ParseRouteFault(spec)
+		if err != nil {
+			return f, badInput(fmt.Errorf("--fault: %w", err))
 		}
-		s += r
+		f.Routes[route] = rf
 	}
-	return s
+	return f, nil
 }

@@ -265,7 +265,7 @@ func probeCommandLines(t *testing.T, c corev1.Container) [][]string {
 // flags, and checks the suite has the environment and load test it names.
 func checkProbeArgs(t *testing.T, s *suite.Suite, args []string) {
 	t.Helper()
-	root := newRoot(io.Discard, io.Discard)
+	root := newRoot(io.Discard, io.Discard, logSettings{})
 	cmd, rest, err := root.Find(args)
 	require.NoError(t, err, "%v", args)
 	require.NotEqual(t, root, cmd, "%v: no such command", args)
@@ -403,7 +403,7 @@ func TestGrafanaDashboard(t *testing.T) {
 		assert.NotZero(t, names, "%s: no metric", where)
 	}
 	for _, m := range []string{"probe_runs_total", "probe_sla_availability_ratio", "probe_slo_error_budget_remaining_ratio",
-		"probe_step_duration_seconds_bucket", "probe_browser_web_vital_lcp", "probe_load_requested_rate",
+		"probe_step_duration_seconds_bucket", "probe_browser_web_vital_lcp_seconds", "probe_load_requested_rate",
 		"probe_load_requests_total", "probe_load_request_duration_seconds_bucket"} {
 		assert.True(t, used[m], "the dashboard shows %s", m)
 	}

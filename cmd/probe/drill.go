@@ -70,6 +70,47 @@ func parseRate(flag, s string) (float64, error) {
 	return r.PerSecond(), nil
 }
 
+// config reads the drill's flags into its configuration.
+func (f drillFlags) config(cmd *cobra.Command) (drill.Config, error) {
+	cfg := drill.Config{StepDuration: f.stepDuration, Factor: f.factor}
+	var err error
+	if cfg.Start, err = parseRate("start", f.start); err != nil {
+		return cfg, err
+	}
+	fl := cmd.Flags()
+	if fl.Changed("step") && fl.Changed("factor") {
+		return cfg, usageError{errors.New("--step and --factor: give one, the rate grows by adding a step or by multiplying by a factor")}
+	}
+	if f.factor == 0 {
+		if cfg.Step, err = parseRate("step", f.step); err != nil {
+			return cfg, err
+		}
+	} else if f.factor <= 1 {
+		return cfg, usageError{fmt.Errorf("--factor %g: must be above 1", f.factor)}
+	}
+	if cfg.Max, err = parseRate("max", f.max); err != nil {
+		return cfg, err
+	}
+	if f.expect != "" {
+		if cfg.Expect, err = parseRate("expect", f.expect); err != nil {
+			return cfg, err
+		}
+	}
+	if cfg.SLOP95, cfg.SLOErrors, err = parseSLO(f.slo); err != nil {
+		return cfg, err
+	}
+	if f.stepDuration <= 0 {
+		return cfg, usageError{fmt.Errorf("--step-duration must be above 0")}
+	}
+	if cfg.Max < cfg.Start {
+		return cfg, usageError{fmt.Errorf("--max %s is below --start %s: the drill would have no step to run", f.max, f.start)}
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, usageError{err}
+	}
+	return cfg, nil
+}
+
 // parseSLO reads p95=300ms,errors=1%.
 func parseSLO(s string) (time.Duration, float64, error) {
 	var p95 time.Duration
@@ -102,41 +143,9 @@ func parseSLO(s string) (time.Duration, float64, error) {
 }
 
 func runDrill(cmd *cobra.Command, log *slog.Logger, name string, f drillFlags) error {
-	cfg := drill.Config{StepDuration: f.stepDuration, Factor: f.factor}
-	var err error
-	if cfg.Start, err = parseRate("start", f.start); err != nil {
+	cfg, err := f.config(cmd)
+	if err != nil {
 		return err
-	}
-	fl := cmd.Flags()
-	if fl.Changed("step") && fl.Changed("factor") {
-		return usageError{errors.New("--step and --factor: give one, the rate grows by adding a step or by multiplying by a factor")}
-	}
-	if f.factor == 0 {
-		if cfg.Step, err = parseRate("step", f.step); err != nil {
-			return err
-		}
-	} else if f.factor <= 1 {
-		return usageError{fmt.Errorf("--factor %g: must be above 1", f.factor)}
-	}
-	if cfg.Max, err = parseRate("max", f.max); err != nil {
-		return err
-	}
-	if f.expect != "" {
-		if cfg.Expect, err = parseRate("expect", f.expect); err != nil {
-			return err
-		}
-	}
-	if cfg.SLOP95, cfg.SLOErrors, err = parseSLO(f.slo); err != nil {
-		return err
-	}
-	if f.stepDuration <= 0 {
-		return usageError{fmt.Errorf("--step-duration must be above 0")}
-	}
-	if cfg.Max < cfg.Start {
-		return usageError{fmt.Errorf("--max %s is below --start %s: the drill would have no step to run", f.max, f.start)}
-	}
-	if err := cfg.Validate(); err != nil {
-		return usageError{err}
 	}
 	s, err := suite.Load(f.suitePath)
 	if err != nil {
@@ -150,12 +159,11 @@ func runDrill(cmd *cobra.Command, log *slog.Logger, name string, f drillFlags) e
 	if err != nil {
 		return err
 	}
-	o, err := loadOptions(s, lt, env, loadFlags{baseURL: f.baseURL, rateScale: 1, allowProtected: f.allowProtected,
-		maxWorkers: f.maxWorkers, connections: 10_000}, log)
+	o, err := loadtests.OptionsFor(s, lt, env, loadtests.Overrides{BaseURL: f.baseURL, AllowProtected: f.allowProtected})
 	if err != nil {
-		return err
+		return badInput(err)
 	}
-	o.AbortAfter = -1
+	o.Log, o.MaxWorkers, o.AbortAfter = log, f.maxWorkers, -1
 	if o.RateCap > 0 && cfg.Max > o.RateCap {
 		cfg.Max = o.RateCap // a protected environment's cap wins
 	}
@@ -172,11 +180,7 @@ func runDrill(cmd *cobra.Command, log *slog.Logger, name string, f drillFlags) e
 // stepRunner holds the load test's targets at one constant rate.
 func stepRunner(cmd *cobra.Command, lt *suite.LoadTest, o loadtests.Options) drill.StepRunner {
 	return func(ctx context.Context, rate float64, d time.Duration) (*results.Summary, error) {
-		flat := *lt
-		r := suite.Rate{Freq: int(rate*10 + 0.5), Per: 10 * time.Second}
-		flat.Profile = []*suite.Phase{{Constant: &suite.ConstantPhase{Rate: r, Duration: suite.Duration(d)}}}
-		flat.Limits = &suite.Limits{MaxDuration: suite.Duration(d + d/2), MaxRequests: int(rate*d.Seconds()*1.5) + 10}
-		sum, err := loadtests.Run(ctx, &flat, o)
+		sum, err := loadtests.Run(ctx, loadtests.AtRate(lt, rate, d), o)
 		if err != nil {
 			return nil, err
 		}
@@ -197,9 +201,9 @@ func reportDrill(cmd *cobra.Command, d *results.Drill, outDir string) error {
 	}
 	fmt.Fprintf(out, "drill written to %s\n", path)
 	switch {
-	case d.Limit == results.StopInterrupted:
+	case d.Limit == results.LimitInterrupted:
 		return &exitError{code: exitCouldNotRun, err: fmt.Errorf("interrupted: the drill's %d steps so far are written, marked by their limit %q", len(d.Steps), d.Limit)}
-	case d.Limit == "generator":
+	case d.Limit == results.LimitGenerator:
 		return &exitError{code: exitCouldNotRun, err: fmt.Errorf("probe could not send enough load to find the target's limit; run it from more machines (--shard) or raise --max-workers")}
 	case !d.Passed && d.Expect > 0:
 		return &exitError{code: exitFail, err: fmt.Errorf("highest good rate %.1f/s is below the expected %.1f/s (headroom %.2f)", d.HighestGood, d.Expect, d.Headroom)}

@@ -40,7 +40,7 @@ func TestDrill(t *testing.T) {
 		{"finds the capacity", capacity("*", 4, 20*time.Millisecond), []string{"--expect", "150/s"}, 0, func(t *testing.T, d results.Drill) {
 			// True capacity: 4 / 20ms = 200/s.
 			assert.InEpsilon(t, 200, d.HighestGood, 0.15, "highest good %.1f/s", d.HighestGood)
-			assert.Equal(t, "target", d.Limit)
+			assert.Equal(t, results.LimitTarget, d.Limit)
 			require.NotNil(t, d.USL)
 			var measured float64
 			for _, s := range d.Steps {
@@ -52,19 +52,19 @@ func TestDrill(t *testing.T) {
 		}},
 		{"names the one slow route", capacity("api.product", 1, 20*time.Millisecond), nil, 0, func(t *testing.T, d results.Drill) {
 			assert.Equal(t, "product", d.Bottleneck)
-			assert.Equal(t, "target", d.Limit)
+			assert.Equal(t, results.LimitTarget, d.Limit)
 		}},
 		{"expectation not met", capacity("*", 4, 20*time.Millisecond), []string{"--expect", "400/s"}, 1, func(t *testing.T, d results.Drill) {
 			assert.False(t, d.Passed)
 			assert.Less(t, d.Headroom, 1.0)
 		}},
 		{"stops at the hard error ceiling", demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"*": {ErrorRate: 0.5}}}, nil, 1, func(t *testing.T, d results.Drill) {
-			assert.Equal(t, "errors", d.Limit)
+			assert.Equal(t, results.LimitErrors, d.Limit)
 			assert.Len(t, d.Steps, 1, "stopped at once")
 		}},
 		{"generator limit is not the target's", demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"*": {Latency: demoapp.Duration(20 * time.Millisecond)}}},
 			[]string{"--max-workers", "1"}, 3, func(t *testing.T, d results.Drill) {
-				assert.Equal(t, "generator", d.Limit)
+				assert.Equal(t, results.LimitGenerator, d.Limit)
 				assert.Empty(t, d.Bottleneck, "the target is not blamed")
 			}},
 	}

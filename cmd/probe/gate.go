@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -23,6 +22,7 @@ import (
 	"github.com/probe-dev/probe/store"
 	"github.com/probe-dev/probe/suite"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 type gateFlags struct {
@@ -71,38 +71,14 @@ little data, 2 bad input, 3 could not run or interrupted.`,
   probe gate checkout --env staging --baseline-url http://127.0.0.1:8081 --candidate-url http://127.0.0.1:8082
   probe gate --baseline .probe/load/spike-prod.json --candidate .probe/load/spike-staging.json --report md`,
 		Args: argsBetween(0, 1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			formats, err := reportFormats(f.report)
-			if err != nil {
-				return err
-			}
-			opts, err := f.gateOptions(nil)
-			if err != nil {
-				return err
-			}
-			switch {
-			case f.baseline != "" || f.candidate != "" || f.baselineFrom != "":
-				if (f.baseline == "") == (f.baselineFrom == "") || f.candidate == "" || len(args) > 0 {
-					return usageError{fmt.Errorf("saved summaries: give --candidate and one of --baseline or --baseline-from store, and no LOADTEST")}
-				}
-				p, err := savedPair(cmd, f)
-				if err != nil {
-					return err
-				}
-				return reportGate(cmd, gate.Compare([]gate.Pair{p}, opts), formats, f.outDir)
-			case len(args) == 1 && f.baselineURL != "" && f.candidateURL != "":
-				g, err := sideBySide(cmd, log, args[0], f)
-				if g != nil {
-					if rerr := reportGate(cmd, g, formats, f.outDir); err == nil {
-						return rerr
-					}
-				}
-				return err
-			}
-			return usageError{fmt.Errorf("give LOADTEST --baseline-url URL --candidate-url URL, or --baseline FILE --candidate FILE")}
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runGate(cmd, log, args, f) },
 	}
-	fl := cmd.Flags()
+	f.register(cmd.Flags())
+	return cmd
+}
+
+// register adds the gate's flags to fl.
+func (f *gateFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.suitePath, "suite", ".", "suite folder or file")
 	fl.StringVar(&f.env, "env", "", "environment whose headers and variables to use (may be left out when the suite has one)")
 	fl.StringVar(&f.baselineURL, "baseline-url", "", "the baseline build's URL")
@@ -127,15 +103,38 @@ little data, 2 bad input, 3 could not run or interrupted.`,
 	_ = fl.MarkDeprecated("auto-extend", "the gate is sequential now and runs until it decides or --max-duration is spent")
 	fl.StringVar(&f.outDir, "out", filepath.Join(".probe", "gate"), "folder for reports")
 	fl.StringVar(&f.report, "report", "", "also write reports under --out: a list of text,html,md,junit,json")
-	return cmd
 }
 
-// finite refuses NaN and infinities, naming the flag.
-func finite(flag string, v float64) error {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return usageError{fmt.Errorf("%s %g: want a finite number", flag, v)}
+// runGate is probe gate: saved summaries, or two builds side by side.
+func runGate(cmd *cobra.Command, log *slog.Logger, args []string, f gateFlags) error {
+	formats, err := reportFormats(f.report)
+	if err != nil {
+		return err
 	}
-	return nil
+	opts, err := f.gateOptions(nil)
+	if err != nil {
+		return err
+	}
+	switch {
+	case f.baseline != "" || f.candidate != "" || f.baselineFrom != "":
+		if (f.baseline == "") == (f.baselineFrom == "") || f.candidate == "" || len(args) > 0 {
+			return usageError{fmt.Errorf("saved summaries: give --candidate and one of --baseline or --baseline-from store, and no LOADTEST")}
+		}
+		p, err := savedPair(cmd, f)
+		if err != nil {
+			return err
+		}
+		return reportGate(cmd, gate.Compare([]gate.Pair{p}, opts), formats, f.outDir)
+	case len(args) == 1 && f.baselineURL != "" && f.candidateURL != "":
+		g, err := sideBySide(cmd, log, args[0], f)
+		if g != nil {
+			if rerr := reportGate(cmd, g, formats, f.outDir); err == nil {
+				return rerr
+			}
+		}
+		return err
+	}
+	return usageError{fmt.Errorf("give LOADTEST --baseline-url URL --candidate-url URL, or --baseline FILE --candidate FILE")}
 }
 
 // gateOptions are the gate's effects: the suite's gate: section (spec, may
@@ -143,21 +142,35 @@ func finite(flag string, v float64) error {
 // spec's prefix, so a scenario's steps are named as in the suite.
 func (f gateFlags) gateOptions(spec *scopedSpec) (gate.Options, error) {
 	o := gate.Options{Alpha: f.alpha, Endpoints: map[string]gate.Effect{}}
-	if err := finite("--alpha", f.alpha); err != nil {
-		return o, err
-	}
-	if spec != nil && spec.GateSpec != nil {
-		o.Effect = gate.Effect{MinEffect: float64(spec.MinEffect), MinDelta: spec.MinDelta.Std()}
-		for name, e := range spec.Endpoints {
-			if e != nil {
-				o.Endpoints[spec.prefix+name] = gate.Effect{MinEffect: float64(e.MinEffect), MinDelta: e.MinDelta.Std(), Ignore: e.Ignore}
-			}
-		}
-	}
 	prefix := ""
 	if spec != nil {
 		prefix = spec.prefix
+		if spec.GateSpec != nil {
+			o.Effect = gate.Effect{MinEffect: float64(spec.MinEffect), MinDelta: spec.MinDelta.Std()}
+			for name, e := range spec.Endpoints {
+				if e != nil {
+					o.Endpoints[prefix+name] = gate.Effect{MinEffect: float64(e.MinEffect), MinDelta: e.MinDelta.Std(), Ignore: e.Ignore}
+				}
+			}
+		}
 	}
+	if err := f.applyEffects(&o, prefix); err != nil {
+		return o, err
+	}
+	for _, name := range f.ignore {
+		e := o.Endpoints[prefix+name]
+		e.Ignore = true
+		o.Endpoints[prefix+name] = e
+	}
+	if err := o.Validate(); err != nil {
+		return o, usageError{err}
+	}
+	return o, nil
+}
+
+// applyEffects sets --min-effect and --min-delta, each for all endpoints or,
+// written EP=V, for one.
+func (f gateFlags) applyEffects(o *gate.Options, prefix string) error {
 	set := func(flag, v string, apply func(*gate.Effect, string) error) error {
 		name, val, one := strings.Cut(v, "=")
 		if !one {
@@ -180,7 +193,7 @@ func (f gateFlags) gateOptions(spec *scopedSpec) (gate.Options, error) {
 			e.MinEffect = float64(p)
 			return err
 		}); err != nil {
-			return o, err
+			return err
 		}
 	}
 	for _, v := range f.minDelta {
@@ -189,18 +202,10 @@ func (f gateFlags) gateOptions(spec *scopedSpec) (gate.Options, error) {
 			e.MinDelta = d
 			return err
 		}); err != nil {
-			return o, err
+			return err
 		}
 	}
-	for _, name := range f.ignore {
-		e := o.Endpoints[prefix+name]
-		e.Ignore = true
-		o.Endpoints[prefix+name] = e
-	}
-	if err := o.Validate(); err != nil {
-		return o, usageError{err}
-	}
-	return o, nil
+	return nil
 }
 
 // scopedSpec is a suite's gate: section with the prefix its endpoint names
@@ -241,7 +246,16 @@ func readGateSide(path string) (*results.Summary, error) {
 	}
 	var files []string
 	if st.IsDir() {
-		if files, err = filepath.Glob(filepath.Join(path, "*.json")); err != nil || len(files) == 0 {
+		all, _ := filepath.Glob(filepath.Join(path, "*.json"))
+		for _, f := range all {
+			// The folder of probe check also holds its report bundle.
+			if b, err := os.ReadFile(f); err == nil {
+				if kind, err := results.Sniff(b); err == nil && kind == results.FileRun {
+					files = append(files, f)
+				}
+			}
+		}
+		if len(files) == 0 {
 			return nil, badInput(fmt.Errorf("%s: no run JSON files in this folder; give the --out folder of probe check or a summary file", path))
 		}
 	} else {
@@ -312,7 +326,7 @@ func sideBySide(cmd *cobra.Command, log *slog.Logger, name string, f gateFlags) 
 		return nil, usageError{fmt.Errorf("--max-duration %s: must be above 0", f.maxDuration)}
 	case f.runs < 1:
 		return nil, usageError{fmt.Errorf("--runs %d: must be above 0", f.runs)}
-	case f.rateScale <= 0 || finite("--rate-scale", f.rateScale) != nil:
+	case f.rateScale <= 0:
 		return nil, usageError{fmt.Errorf("--rate-scale %g: must be a number above 0", f.rateScale)}
 	}
 	s, err := suite.Load(f.suitePath)
@@ -414,11 +428,11 @@ func (f blockRunner) Run(ctx context.Context, b gate.Block) (*results.Summary, e
 var _ gate.Runner = blockRunner(nil)
 
 func (sg sideBySideGate) loadRunner(lt *suite.LoadTest) (gate.Runner, error) {
-	base, err := loadOptions(sg.suite, lt, sg.env, loadFlags{baseURL: sg.urls[0], rateScale: sg.rateScale, allowProtected: sg.allowProtected}, sg.log)
+	base, err := loadtests.OptionsFor(sg.suite, lt, sg.env, loadtests.Overrides{BaseURL: sg.urls[0], RateScale: sg.rateScale, AllowProtected: sg.allowProtected})
 	if err != nil {
-		return nil, err
+		return nil, badInput(err)
 	}
-	base.AbortAfter = -1 // a block is judged by the gate, not by thresholds
+	base.Log, base.AbortAfter = sg.log, -1 // a block is judged by the gate, not by thresholds
 	return blockRunner(func(ctx context.Context, b gate.Block) (*results.Summary, error) {
 		o := base
 		o.BaseURL, o.Duration, o.Seed = sg.urls[b.Build], b.Length, rand.Uint64()
@@ -430,9 +444,12 @@ func (sg sideBySideGate) loadRunner(lt *suite.LoadTest) (gate.Runner, error) {
 // against one build, in one browser shared by both builds (a fresh context
 // per run), so the browser's own warm-up does not favour either.
 func (sg sideBySideGate) scenarioRunner(sc *suite.Scenario) (gate.Runner, func(), error) {
+	if err := scenarios.Check([]*suite.Scenario{sc}); err != nil {
+		return nil, nil, err
+	}
 	opts := []scenarios.Option{scenarios.WithRedactor(sg.suite.Redactor)}
 	closeBrowser := func() {}
-	if sc.Kind == suite.KindBrowser {
+	if scenarios.NeedsBrowser([]*suite.Scenario{sc}) {
 		b, err := scenarios.NewBrowser(sg.browser, sg.log)
 		if err != nil {
 			return nil, nil, &exitError{code: exitCouldNotRun, err: err}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,43 +92,47 @@ func runLoad(cmd *cobra.Command, log *slog.Logger, name string, f loadFlags) err
 	if err != nil {
 		return err
 	}
-	_, err = runLoadTest(cmd, log, s, lt, env, f)
+	o, err := loadOptions(s, lt, env, f, log)
+	if err != nil {
+		return err
+	}
+	formats, _ := reportFormats(f.report)
+	_, err = loadRun{lt: lt, opts: o, outDir: f.outDir, formats: formats, raw: f.raw, metricsAddr: f.metricsAddr,
+		pushgateway: f.pushgateway, saveBaseline: f.saveBaseline, history: f.history}.run(cmd, log)
 	return err
 }
 
-// runLoadTest runs lt on env, writes its summary and reports it. The summary
+// loadRun is one load test ready to run, and where what it measures goes.
+type loadRun struct {
+	lt                                    *suite.LoadTest
+	opts                                  loadtests.Options
+	outDir, raw, metricsAddr, pushgateway string
+	formats                               []string
+	saveBaseline                          bool
+	history                               string
+}
+
+// run runs the load test, writes its summary and reports it. The summary
 // comes back whenever the test ran, also when a threshold failed.
-func runLoadTest(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, lt *suite.LoadTest, env string, f loadFlags) (*results.Summary, error) {
-	ctx := cmd.Context()
-	formats, err := reportFormats(f.report)
-	if err != nil {
-		return nil, err
-	}
-	o, err := loadOptions(s, lt, env, f, log)
-	if err != nil {
-		return nil, err
-	}
+func (lr loadRun) run(cmd *cobra.Command, log *slog.Logger) (*results.Summary, error) {
+	ctx, o := cmd.Context(), lr.opts
 	if err := loadtests.Preflight(ctx, o.BaseURL); err != nil {
 		return nil, &exitError{code: exitCouldNotRun, err: err}
 	}
-
 	reg := prometheus.NewRegistry()
 	o.Metrics = loadtests.NewMetrics()
 	if err := o.Metrics.Register(reg); err != nil {
 		return nil, err
 	}
-	if f.metricsAddr != "" {
-		stop, err := serveMetrics(f.metricsAddr, reg)
+	if lr.metricsAddr != "" {
+		stop, _, err := serve(lr.metricsAddr, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), log)
 		if err != nil {
 			return nil, badInput(fmt.Errorf("--metrics-addr: %w", err))
 		}
 		defer stop()
 	}
-	if f.raw != "" {
-		if err := os.MkdirAll(filepath.Dir(f.raw), 0o755); err != nil {
-			return nil, badInput(fmt.Errorf("--raw: %w", err))
-		}
-		rf, err := os.Create(f.raw)
+	if lr.raw != "" {
+		rf, err := createFile(lr.raw)
 		if err != nil {
 			return nil, badInput(fmt.Errorf("--raw: %w", err))
 		}
@@ -139,8 +141,7 @@ func runLoadTest(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, lt *suite
 	}
 	var endProgress func()
 	o.Progress, endProgress = progressPrinter(cmd.ErrOrStderr())
-
-	sum, err := loadtests.Run(ctx, lt, o)
+	sum, err := loadtests.Run(ctx, lr.lt, o)
 	endProgress()
 	if errors.Is(err, loadtests.ErrTemplate) {
 		return nil, badInput(err)
@@ -148,17 +149,17 @@ func runLoadTest(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, lt *suite
 	if err != nil {
 		return nil, err
 	}
-	path, err := writeSummary(f.outDir, sum)
+	path, err := writeSummary(lr.outDir, sum)
 	if err != nil {
 		return nil, err
 	}
-	if f.pushgateway != "" {
+	if lr.pushgateway != "" {
 		// The metrics carry loadtest and env themselves; the grouping key
 		// must not repeat them, so the run is named by instance.
 		instance := strings.TrimSuffix(filepath.Base(path), ".json")
-		if err := push.New(f.pushgateway, "probe_load").Gatherer(reg).
+		if err := push.New(lr.pushgateway, "probe_load").Gatherer(reg).
 			Grouping("instance", instance).PushContext(context.WithoutCancel(ctx)); err != nil {
-			log.Error("push to pushgateway", "url", f.pushgateway, "err", err)
+			log.Error("push to pushgateway", "url", lr.pushgateway, "err", err)
 		}
 	}
 	out := cmd.OutOrStdout()
@@ -166,70 +167,56 @@ func runLoadTest(cmd *cobra.Command, log *slog.Logger, s *suite.Suite, lt *suite
 		return sum, err
 	}
 	fmt.Fprintf(out, "\nsummary written to %s\n", path)
-	r := &reports.Report{Title: fmt.Sprintf("probe load %s on %s", lt.Name, env), Generated: time.Now(), Summaries: []*results.Summary{sum}}
-	if err := announceReports(out, f.outDir, formats, r); err != nil {
+	r := &reports.Report{Title: fmt.Sprintf("probe load %s on %s", lr.lt.Name, o.Env), Generated: time.Now(), Summaries: []*results.Summary{sum}}
+	if err := announceReports(out, lr.outDir, lr.formats, r); err != nil {
 		return sum, err
 	}
-	if sum.Interrupted() {
-		return sum, &exitError{code: exitCouldNotRun, err: fmt.Errorf("load test %q interrupted: what it measured is written, marked partial", lt.Name)}
-	}
-	if sum.Failed() {
-		if sum.Shard != "" {
-			// A slice's thresholds are an estimate; the pods of a distributed
-			// test all finish, and the merge judges the whole.
-			fmt.Fprintf(out, "a threshold failed on this slice; 'probe report merge --suite' judges the merged summary\n")
-			return sum, nil
-		}
-		return sum, &exitError{code: exitFail, err: fmt.Errorf("load test %q: a threshold failed", lt.Name)}
-	}
-	if f.saveBaseline {
-		if sum.Partial {
-			return sum, badInput(fmt.Errorf("a partial run (%s) is not kept as a baseline", sum.Stop))
-		}
-		h, err := store.Open(ctx, f.history)
-		if err != nil {
-			return sum, badInput(err)
-		}
-		defer h.Close()
-		if err := h.SaveBaseline(ctx, sum, time.Now()); err != nil {
-			return sum, err
-		}
-		fmt.Fprintf(out, "kept as the baseline of %s on %s in %s\n", lt.Name, env, f.history)
-	}
-	return sum, nil
+	return sum, lr.outcome(cmd, sum)
 }
 
-// loadOptions turns the flags and the environment into run options, refusing
-// a protected environment without --allow-protected.
+// outcome maps a finished test to its exit, and keeps it as the baseline
+// when asked and it is whole.
+func (lr loadRun) outcome(cmd *cobra.Command, sum *results.Summary) error {
+	out := cmd.OutOrStdout()
+	switch {
+	case sum.Interrupted():
+		return &exitError{code: exitCouldNotRun, err: fmt.Errorf("load test %q interrupted: what it measured is written, marked partial", lr.lt.Name)}
+	case sum.Failed() && sum.Shard != "":
+		// A slice's thresholds are an estimate; the pods of a distributed
+		// test all finish, and the merge judges the whole.
+		fmt.Fprintf(out, "a threshold failed on this slice; 'probe report merge --suite' judges the merged summary\n")
+		return nil
+	case sum.Failed():
+		return &exitError{code: exitFail, err: fmt.Errorf("load test %q: a threshold failed", lr.lt.Name)}
+	case !lr.saveBaseline:
+		return nil
+	case sum.Partial:
+		return badInput(fmt.Errorf("a partial run (%s) is not kept as a baseline", sum.Stop))
+	}
+	h, err := store.Open(cmd.Context(), lr.history)
+	if err != nil {
+		return badInput(err)
+	}
+	defer h.Close()
+	if err := h.SaveBaseline(cmd.Context(), sum, time.Now()); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "kept as the baseline of %s on %s in %s\n", lr.lt.Name, sum.Env, lr.history)
+	return nil
+}
+
+// loadOptions turns the flags of probe load into run options: the suite's
+// rules (loadtests.OptionsFor), then the generator's knobs.
 func loadOptions(s *suite.Suite, lt *suite.LoadTest, env string, f loadFlags, log *slog.Logger) (loadtests.Options, error) {
-	e := s.Environments[env]
-	o := loadtests.Options{Env: env, BaseURL: e.BaseURL, Vars: e.Variables, RateScale: f.rateScale, Duration: f.duration, Log: log, Redact: s.Redactor.Redact,
-		MaxWorkers: f.maxWorkers, Connections: f.connections}
-	if !strings.Contains(","+strings.Join(lt.Envs, ",")+",", ","+env+",") {
-		return o, badInput(fmt.Errorf("load test %q does not run on %q; it runs on %v", lt.Name, env, lt.Envs))
+	if f.rateScale <= 0 { // 0 would mean "as written" to OptionsFor
+		return loadtests.Options{}, usageError{fmt.Errorf("--rate-scale %g: must be above 0", f.rateScale)}
 	}
-	if f.baseURL != "" {
-		o.BaseURL = f.baseURL
+	o, err := loadtests.OptionsFor(s, lt, env, loadtests.Overrides{BaseURL: f.baseURL, AllowProtected: f.allowProtected,
+		RateScale: f.rateScale, Duration: f.duration})
+	if err != nil {
+		return o, badInput(err)
 	}
-	o.Headers = map[string]string{}
-	for k, v := range s.Defaults.Headers {
-		o.Headers[k] = v
-	}
-	for k, v := range e.Headers {
-		o.Headers[k] = v
-	}
-	if e.Protected {
-		if !f.allowProtected {
-			return o, badInput(fmt.Errorf("environment %q is protected: a load test needs --allow-protected, and is then capped at %s", env, e.MaxRate))
-		}
-		o.RateCap = e.MaxRate.PerSecond()
-	}
-	if f.rateScale <= 0 {
-		return o, usageError{fmt.Errorf("--rate-scale %g: must be above 0", f.rateScale)}
-	}
-	if f.duration < 0 {
-		return o, usageError{fmt.Errorf("--duration %s: must not be negative", f.duration)}
-	}
+	o.Log, o.MaxWorkers, o.Connections = log, f.maxWorkers, f.connections
 	if f.noAbort {
 		o.AbortAfter = -1
 	}
@@ -266,25 +253,6 @@ func progressPrinter(w io.Writer) (func(loadtests.Progress), func()) {
 		}
 	}
 	return show, end
-}
-
-func serveMetrics(addr string, reg *prometheus.Registry) (func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	srv := &http.Server{Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln) // returns ErrServerClosed at shutdown
-	}()
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx) // scrapers may be mid-request; they get cut at the deadline
-		<-done
-	}, nil
 }
 
 func writeSummary(dir string, s *results.Summary) (string, error) {

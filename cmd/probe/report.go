@@ -79,60 +79,7 @@ refused; so are missing shards, unless --partial.`,
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var parts []*results.Summary
-			for _, name := range args {
-				s, err := readSummary(name)
-				if err != nil {
-					return err
-				}
-				parts = append(parts, s)
-			}
-			missing, err := results.CheckShards(parts, args)
-			if err != nil {
-				return badInput(err)
-			}
-			if len(missing) > 0 && !partial {
-				return badInput(fmt.Errorf("shard %s %s missing: give every shard, or --partial to merge what there is", strings.Join(missing, ", "), plural(len(missing), "is", "are")))
-			}
-			merged, err := results.MergeSummaries(parts)
-			if err != nil {
-				return badInput(err)
-			}
-			if len(missing) > 0 {
-				merged.Partial = true
-				merged.Stop = "partial merge: shard " + strings.Join(missing, ", ") + " missing"
-			}
-			if suitePath != "" {
-				s, err := suite.Load(suitePath)
-				if err != nil {
-					return err
-				}
-				lt := s.LoadTest(merged.LoadTest)
-				if lt == nil {
-					return badInput(fmt.Errorf("--suite %s has no load test %q to judge the merged summary by", suitePath, merged.LoadTest))
-				}
-				merged.Thresholds = loadtests.Judge(lt, merged)
-			}
-			// The text goes beside the JSON, never into it.
-			text := cmd.OutOrStdout()
-			if out == "" {
-				text = cmd.ErrOrStderr()
-				err = merged.WriteJSON(cmd.OutOrStdout())
-			} else {
-				err = writeFile(out, merged.WriteJSON)
-			}
-			if err != nil {
-				return err
-			}
-			if err := reports.SummaryText(text, merged, false); err != nil {
-				return err
-			}
-			if merged.Failed() {
-				return &exitError{code: exitFail, err: fmt.Errorf("load test %q: a threshold failed on the merged summary", merged.LoadTest)}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runMerge(cmd, args, out, suitePath, partial) },
 	}
 	cmd.Flags().StringVar(&out, "out", "", "write the merged summary here instead of standard output")
 	cmd.Flags().StringVar(&suitePath, "suite", "", "judge the load test's thresholds again on the merged summary (exit 1 when one fails)")
@@ -149,6 +96,14 @@ func writeReport(stdout io.Writer, out, format string, r *reports.Report) error 
 
 // writeFile writes through a temporary file and renames it, so a reader never
 // sees half a file and a failed write leaves the old one.
+// createFile creates the file at path, and its folders.
+func createFile(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	return os.Create(path)
+}
+
 func writeFile(path string, write func(io.Writer) error) error {
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -187,6 +142,62 @@ func reportFormats(list string) ([]string, error) {
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// runMerge is probe report merge.
+func runMerge(cmd *cobra.Command, args []string, out, suitePath string, partial bool) error {
+	var parts []*results.Summary
+	for _, name := range args {
+		s, err := readSummary(name)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, s)
+	}
+	missing, err := results.CheckShards(parts, args)
+	if err != nil {
+		return badInput(err)
+	}
+	if len(missing) > 0 && !partial {
+		return badInput(fmt.Errorf("shard %s %s missing: give every shard, or --partial to merge what there is", strings.Join(missing, ", "), plural(len(missing), "is", "are")))
+	}
+	merged, err := results.MergeSummaries(parts)
+	if err != nil {
+		return badInput(err)
+	}
+	if len(missing) > 0 {
+		merged.Partial = true
+		merged.Stop = "partial merge: shard " + strings.Join(missing, ", ") + " missing"
+	}
+	if suitePath != "" {
+		s, err := suite.Load(suitePath)
+		if err != nil {
+			return err
+		}
+		lt := s.LoadTest(merged.LoadTest)
+		if lt == nil {
+			return badInput(fmt.Errorf("--suite %s has no load test %q to judge the merged summary by", suitePath, merged.LoadTest))
+		}
+		merged.Thresholds = loadtests.Judge(lt, merged)
+	}
+	// The text goes beside the JSON, never into it.
+	text := cmd.OutOrStdout()
+	if out == "" {
+		text = cmd.ErrOrStderr()
+		err = merged.WriteJSON(cmd.OutOrStdout())
+	} else {
+		err = writeFile(out, merged.WriteJSON)
+	}
+	if err != nil {
+		return err
+	}
+	if err := reports.SummaryText(text, merged, false); err != nil {
+		return err
+	}
+	if merged.Failed() {
+		return &exitError{code: exitFail, err: fmt.Errorf("load test %q: a threshold failed on the merged summary", merged.LoadTest)}
+	}
+	return nil
 }
 
 // writeReports writes r in each format as dir/report.EXT and returns the paths.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"strconv"
 	"strings"
@@ -24,7 +23,7 @@ func isUsage(err error) bool {
 	return errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command ")
 }
 
-func newRoot(stdout, stderr io.Writer) *cobra.Command {
+func newRoot(stdout, stderr io.Writer, ls logSettings) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "probe",
 		Short: "Synthetic monitoring, release gate and capacity drills for web products",
@@ -43,8 +42,17 @@ or usage, 3 could not run or interrupted, 4 undecided gate.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{err}
 	})
-	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return checkFlags(cmd.Flags()) }
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var format string
+	var verbose int
+	root.PersistentFlags().StringVar(&format, "log-format", "text", "log lines as text or json (stderr)")
+	root.PersistentFlags().CountVarP(&verbose, "verbose", "v", "log more: info for one-shot commands, debug for probe run (repeatable)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := checkLogFormat(format); err != nil {
+			return err
+		}
+		return checkFlags(cmd.Flags())
+	}
+	log := ls.logger(stderr)
 	root.AddCommand(
 		newValidate(),
 		newCheck(log),

@@ -16,6 +16,7 @@ import (
 	"github.com/probe-dev/probe/demoapp"
 	"github.com/probe-dev/probe/demoapp/demotest"
 	"github.com/probe-dev/probe/scenarios"
+	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -63,13 +64,16 @@ func TestRunDaemon(t *testing.T) {
 		`probe_duration_seconds{env="dev",scenario="catalogue"}`,
 		`probe_http_duration_seconds{env="dev",phase="connect",scenario="health"}`,
 		`probe_step_duration_seconds_bucket{env="dev",scenario="checkout",step="place order"`,
-		`probe_browser_web_vital_lcp{env="dev",scenario="checkout"}`,
+		`probe_browser_web_vital_lcp_seconds{env="dev",scenario="checkout"}`,
 		`probe_sla_availability_ratio{env="dev",scenario="health",window="30d"} 1`,
 		`probe_slo_error_budget_remaining_ratio{env="dev",scenario="health"} 1`,
 		`probe_check_info{env="dev",kind="browser",scenario="checkout"} 1`,
 	} {
 		assert.Contains(t, metrics, want)
 	}
+	// Every daemon series the dashboard and the rules name moved in this run.
+	isDaemon := func(name string) bool { return !strings.HasPrefix(name, "probe_load_") }
+	assertSeriesMove(t, usedSeries(t), isDaemon, families(t, []byte(metrics), expfmt.NewFormat(expfmt.TypeTextPlain)))
 	assert.Equal(t, "ready\n", get(t, base+"readyz"))
 	page := get(t, base)
 	assert.Contains(t, page, "<strong>checkout</strong> on <strong>dev</strong>")
