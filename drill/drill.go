@@ -27,9 +27,6 @@ type Config struct {
 	ErrorCeiling float64       // stop at once above this error rate (0.2)
 	Refine       int           // steps between the last good and the first bad rate (2)
 	Expect       float64       // pass when the highest good rate reaches this
-	// GeneratorLate is the share of late sends above which a step's shortfall
-	// is the generator's, not the target's (0.1).
-	GeneratorLate float64
 }
 
 // Validate says what is wrong with a configuration, naming the setting.
@@ -63,7 +60,6 @@ func (c Config) Validate() error {
 func Run(ctx context.Context, cfg Config, run StepRunner) (*results.Drill, error) {
 	cfg.ErrorCeiling = cmp.Or(cfg.ErrorCeiling, 0.2)
 	cfg.Refine = cmp.Or(cfg.Refine, 2)
-	cfg.GeneratorLate = cmp.Or(cfg.GeneratorLate, 0.1)
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("drill: %w", err)
 	}
@@ -142,15 +138,17 @@ func step(ctx context.Context, cfg Config, run StepRunner, rate float64, refinin
 		P50: o.Latency.Quantile(0.5), P95: o.Latency.Quantile(0.95), P99: o.Latency.Quantile(0.99),
 		ErrorRate: o.ErrorRate(), Refining: refining}
 	st.Concurrency = st.Throughput * o.Latency.Mean().Seconds()
-	if sum.Sent > 0 {
-		st.Late = float64(sum.Late) / float64(sum.Sent)
+	if due := sum.Sent + sum.Dropped; due > 0 {
+		st.Late = float64(sum.Late+sum.Dropped) / float64(due)
 	}
 	st.OK = true
 	switch {
 	case st.ErrorRate > cfg.ErrorCeiling:
 		st.OK, st.Cause, st.Why = false, results.LimitErrors, fmt.Sprintf("errors %.1f%% above the hard ceiling %.0f%%", st.ErrorRate*100, cfg.ErrorCeiling*100)
-	case st.Late > cfg.GeneratorLate && (cfg.SLOP95 == 0 || st.P95 <= cfg.SLOP95):
-		st.OK, st.Cause, st.Why = false, results.LimitGenerator, fmt.Sprintf("generator limit: %.0f%% of requests sent late while the target answered in time", st.Late*100)
+	case sum.Generator != nil:
+		// Whatever p95 says: a generator that falls behind inflates it too.
+		st.OK, st.Cause, st.Why = false, results.LimitGenerator, fmt.Sprintf("generator limit: %d requests sent late and %d dropped of %d due; the target's limit is not known",
+			sum.Generator.Late, sum.Generator.Dropped, sum.Sent+sum.Dropped)
 	case cfg.SLOP95 > 0 && st.P95 > cfg.SLOP95:
 		st.OK, st.Cause, st.Why = false, results.LimitTarget, fmt.Sprintf("p95 %s above the SLO %s", st.P95, cfg.SLOP95)
 	case st.ErrorRate > cfg.SLOErrors:

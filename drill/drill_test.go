@@ -1,6 +1,7 @@
 package drill
 
 import (
+	"context"
 	"math"
 	"testing"
 	"time"
@@ -66,4 +67,37 @@ func TestConfigValidate(t *testing.T) {
 			assert.ErrorContains(t, err, tc.err)
 		})
 	}
+}
+
+// TestGeneratorLimitWhateverP95: a step where the generator fell behind ends
+// the drill with limit generator, even though its p95 (inflated by the
+// generator's own queueing) is above the SLO: the target is not blamed.
+func TestGeneratorLimitWhateverP95(t *testing.T) {
+	run := func(_ context.Context, rate float64, d time.Duration) (*results.Summary, error) {
+		n := int64(rate * d.Seconds())
+		s := &results.Summary{LoadTest: "l", Env: "dev", Planned: n, Sent: n, Duration: d, SendSpan: d,
+			Overall: results.NewEndpoint("overall", "", ""), Endpoints: []results.Endpoint{results.NewEndpoint("a", "GET", "/a")}}
+		latency := 20 * time.Millisecond
+		if rate >= 150 {
+			s.Sent, s.Dropped, s.Late = n/2, n-n/2, n/4
+			latency = 400 * time.Millisecond
+		}
+		for range s.Sent {
+			for _, e := range []*results.Endpoint{&s.Overall, &s.Endpoints[0]} {
+				e.Requests++
+				e.Latency.Record(latency)
+				e.DueLatency.Record(latency)
+			}
+		}
+		s.JudgeGenerator()
+		return s, nil
+	}
+	d, err := Run(t.Context(), Config{Start: 100, Step: 50, Max: 500, StepDuration: time.Second, SLOP95: 100 * time.Millisecond, SLOErrors: 0.01}, run)
+	require.NoError(t, err)
+	assert.Equal(t, results.LimitGenerator, d.Limit)
+	assert.Empty(t, d.Bottleneck)
+	assert.False(t, d.Passed)
+	last := d.Steps[len(d.Steps)-1]
+	assert.Equal(t, results.LimitGenerator, last.Cause)
+	assert.Contains(t, last.Why, "dropped")
 }

@@ -85,6 +85,11 @@ func (d Design) withDefaults() Design {
 	return d
 }
 
+// ErrGenerator ends a gate whose blocks the generator could not send on
+// schedule, so that no verdict rests on its own queueing: send less
+// (--rate-scale) or from a machine with more CPU.
+var ErrGenerator = errors.New("the load generator was the limit: its blocks are not judged; lower --rate-scale or give it more CPU")
+
 // Run runs a side-by-side gate: a warm-up of each build, then block pairs in
 // a random order each, looking at the data after the pilot and then at
 // growing intervals, until every finding is decided, one fails, or the budget
@@ -129,15 +134,26 @@ func Run(ctx context.Context, r Runner, d Design, o Options) (*results.Gate, err
 		if err != nil {
 			if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 				g.LoadSpent = spent
-				return partial(g, ps, o, at, looked, ctx.Err()), ctx.Err()
+				return partial(g, ps, o, at, looked, fmt.Sprintf("interrupted (%v)", ctx.Err())), ctx.Err()
 			}
 			return nil, err
 		}
 		if g.LoadTest == "" {
 			g.LoadTest, g.Env = p.Baseline.LoadTest, p.Baseline.Env
 		}
-		ps = append(ps, statsOf(p))
 		spent += took
+		if p.Baseline.Generator != nil || p.Candidate.Generator != nil {
+			// Latencies that hold the generator's own queueing say nothing
+			// of either build: the pair is not judged.
+			g.RefusedPairs++
+			if spent >= d.MaxDuration || g.RefusedPairs > 2+len(ps) {
+				g.LoadSpent = spent
+				return partial(g, ps, o, at, looked, fmt.Sprintf("stopped: the generator was the limit in %d block pairs", g.RefusedPairs)), ErrGenerator
+			}
+			k--
+			continue
+		}
+		ps = append(ps, statsOf(p))
 		if at == nil {
 			at = schedule(d.Pilot, maxPairs(d, took))
 		}
@@ -233,9 +249,9 @@ func maxPairs(d Design, first time.Duration) int {
 
 // partial is the gate as it stood when it was interrupted: judged once more
 // with what the looks made so far had not spent, and never a pass.
-func partial(g *results.Gate, ps []pairStat, o Options, at []int, looked int, err error) *results.Gate {
+func partial(g *results.Gate, ps []pairStat, o Options, at []int, looked int, why string) *results.Gate {
 	g.Partial = true
-	g.Notes = append(g.Notes, fmt.Sprintf("interrupted after %d pairs (%v): what was measured, judged with the error rates the looks left unspent", len(ps), err))
+	g.Notes = append(g.Notes, fmt.Sprintf("%s after %d pairs: what was measured, judged with the error rates the looks left unspent", why, len(ps)))
 	if len(ps) < 2 {
 		g.Verdict = results.GateInsufficient
 		return g

@@ -29,6 +29,8 @@ type lognormalRunner struct {
 	blocks  int
 	stopAt  int // cancel after this many blocks, if set
 	cancel  context.CancelFunc
+	// limited says which blocks the generator could not send on time.
+	limited func(block int) bool
 }
 
 func newLognormal(seed uint64, scale map[string]float64) *lognormalRunner {
@@ -71,6 +73,13 @@ func (r *lognormalRunner) Run(ctx context.Context, b Block) (*results.Summary, e
 		s.Overall.Errors += e.Errors
 	}
 	s.Endpoints = eps
+	if r.limited != nil && r.limited(r.blocks) {
+		// Its queueing would show as a slower build, were it judged.
+		s.Generator = &results.GeneratorLimit{Late: int64(n) / 2}
+		for i := range s.Endpoints {
+			s.Endpoints[i].Latency.Record(10 * time.Second)
+		}
+	}
 	return s, nil
 }
 
@@ -143,7 +152,7 @@ func TestRunInterrupted(t *testing.T) {
 	require.NotNil(t, g)
 	assert.True(t, g.Partial)
 	assert.NotEqual(t, results.GatePass, g.Verdict, "an interrupted gate never passes")
-	assert.Contains(t, strings.Join(g.Notes, " "), "interrupted after 3 pairs")
+	assert.Contains(t, strings.Join(g.Notes, " "), "interrupted (context canceled) after 3 pairs")
 }
 
 type failingRunner struct{ n int }
@@ -210,4 +219,25 @@ func findingOf(g *results.Gate, endpoint, metric string) results.Finding {
 		}
 	}
 	return results.Finding{}
+}
+
+// TestRunRefusesGeneratorLimitedBlocks: a pair with a block the generator
+// could not send on time is not judged (counted as refused); when the
+// generator is the limit throughout, the gate ends with ErrGenerator and no
+// pass.
+func TestRunRefusesGeneratorLimitedBlocks(t *testing.T) {
+	r := newLognormal(7, nil)
+	r.limited = func(block int) bool { return block%5 == 0 }
+	g, err := Run(context.Background(), r, Design{Rand: rand.New(rand.NewPCG(8, 9)), MaxDuration: time.Minute}, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, results.GatePass, g.Verdict, "identical builds, the limited blocks left out: %+v", g.Findings)
+	assert.Positive(t, g.RefusedPairs)
+
+	all := newLognormal(7, nil)
+	all.limited = func(int) bool { return true }
+	g, err = Run(context.Background(), all, Design{Rand: rand.New(rand.NewPCG(8, 9)), MaxDuration: time.Minute}, Options{})
+	require.ErrorIs(t, err, ErrGenerator)
+	require.NotNil(t, g)
+	assert.NotEqual(t, results.GatePass, g.Verdict)
+	assert.Contains(t, strings.Join(g.Notes, " "), "the generator was the limit in 3 block pairs")
 }

@@ -85,7 +85,8 @@ func (c *collector) add(r *vegeta.Result) (int, string) {
 	due := c.pacer.due(r.Seq)
 	dueLatency := r.End().Sub(due)
 	c.sent++
-	if r.Timestamp.Sub(due) > results.LateAfter {
+	late := r.Timestamp.Sub(due) > results.LateAfter
+	if late {
 		c.late++
 	}
 	if c.first.IsZero() || r.Timestamp.Before(c.first) {
@@ -114,12 +115,12 @@ func (c *collector) add(r *vegeta.Result) (int, string) {
 	if idx >= 0 && idx < len(c.eps) {
 		record(&c.eps[idx])
 	}
-	c.second(r, kind != "")
+	c.second(r, kind != "", late)
 	return idx, kind
 }
 
 // second adds the result to the timeline, by the second it was sent in.
-func (c *collector) second(r *vegeta.Result, failed bool) {
+func (c *collector) second(r *vegeta.Result, failed, late bool) {
 	sec := int(r.Timestamp.Sub(c.pacer.start()) / time.Second)
 	sec = max(sec, 0)
 	for len(c.timeline) <= sec {
@@ -131,12 +132,15 @@ func (c *collector) second(r *vegeta.Result, failed bool) {
 	if failed {
 		s.Errors++
 	}
+	if late {
+		s.Late++
+	}
 	h := c.open[sec]
 	if h == nil {
 		if n := len(c.spare); n > 0 {
 			h, c.spare = c.spare[n-1], c.spare[:n-1]
 		} else {
-			h = results.NewHistogram()
+			h = results.NewCoarseHistogram()
 		}
 		c.open[sec] = h
 	}
@@ -162,7 +166,16 @@ func (c *collector) closeBefore(sec int) {
 // summary finishes the counts into a Summary.
 func (c *collector) summary() *results.Summary {
 	c.closeBefore(len(c.timeline) + 1)
+	dropped, bySec := c.pacer.drops()
+	for sec, n := range bySec {
+		for len(c.timeline) <= sec {
+			t := len(c.timeline)
+			c.timeline = append(c.timeline, results.Second{T: t, Requested: c.pacer.Rate(time.Duration(t)*time.Second + time.Second/2)})
+		}
+		c.timeline[sec].Dropped += n
+	}
 	s := &results.Summary{
+		Dropped:   dropped,
 		Schema:    results.SummarySchema,
 		Sent:      c.sent,
 		Late:      c.late,

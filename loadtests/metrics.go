@@ -13,6 +13,7 @@ type Metrics struct {
 	latency   *prometheus.HistogramVec
 	requested *prometheus.GaugeVec
 	late      *prometheus.CounterVec
+	dropped   *prometheus.CounterVec
 }
 
 // NewMetrics returns unregistered metrics.
@@ -34,12 +35,15 @@ func NewMetrics() *Metrics {
 		late: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "probe_load_sent_late_total", Help: "Requests the generator sent more than 10ms after they were due.",
 		}, []string{"loadtest", "env"}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "probe_load_dropped_total", Help: "Sends the generator dropped, too far behind to make them: counted, never sent.",
+		}, []string{"loadtest", "env"}),
 	}
 }
 
 // Register adds the metrics to reg.
 func (m *Metrics) Register(reg prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.requests, m.errors, m.latency, m.requested, m.late} {
+	for _, c := range []prometheus.Collector{m.requests, m.errors, m.latency, m.requested, m.late, m.dropped} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

@@ -1,6 +1,8 @@
 package loadtests
 
 import (
+	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -10,6 +12,17 @@ import (
 // pacer sends the requests of one shard of a schedule on time: request k of
 // shard i of n is the schedule's request k·n+i. It also learns when the attack
 // began, so that each result's due time is known.
+//
+// It drops sends, as k6 drops iterations, when the generator itself is the
+// bottleneck: a send that would need a new worker while the generator is
+// short of CPU (see saturation). vegeta adds a worker for every tick that finds none idle: while
+// the workers wait on the target that is what the target needs, but on a
+// CPU-bound generator each one adds a goroutine and a connection to the
+// queue and spirals. Dropping instead keeps the sends it can make on
+// schedule and the workers bounded by what the target holds, not by missed
+// ticks. Drops are counted, by second, never hidden. A send held up by a
+// target that holds every worker (--max-workers reached) is sent late, not
+// dropped, so that its latency from when it was due shows the stall.
 type pacer struct {
 	sched   Schedule
 	shard   int64
@@ -17,7 +30,24 @@ type pacer struct {
 	planned int64         // requests of the whole schedule, after the request cap
 	limit   time.Duration // hard stop, however late the sending is
 	began   atomic.Int64
+
+	// What the drop rule reads: results the collector has taken. Sends
+	// handed to vegeta are Pace's hits.
+	answered atomic.Int64
+	workers  int64         // vegeta's workers so far (they never end before the attack)
+	window   int64         // the growWindow the last start fell in
+	started  int64         // workers started in it
+	cpu      *saturation   // the generator's own CPU, if watched
+	onDrop   func(n int64) // live metric, if set
+
+	skips      atomic.Pointer[[]skip] // in order of from; replaced, never changed, so reads take no lock
+	mu         sync.Mutex
+	dropped    int64
+	dropsBySec []int64
 }
+
+// skip shifts the slots of hits from `from` on by `by` (cumulative).
+type skip struct{ from, by int64 }
 
 var _ vegeta.Pacer = (*pacer)(nil)
 
@@ -35,18 +65,124 @@ func (p *pacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	if p.began.Load() == 0 {
 		p.began.CompareAndSwap(0, time.Now().Add(-elapsed).UnixNano())
 	}
-	g := int64(hits)*p.shards + p.shard
-	if g >= p.planned || (p.limit > 0 && elapsed >= p.limit) {
+	if p.limit > 0 && elapsed >= p.limit {
 		return 0, true
 	}
-	due := p.sched.Due(g)
-	if due >= p.sched.Duration() {
-		return 0, true
+	h := int64(hits)
+	k := h + p.skipAt(h)
+	for {
+		if p.global(k) >= p.planned {
+			return 0, true
+		}
+		due := p.sched.Due(p.global(k))
+		if due >= p.sched.Duration() {
+			return 0, true
+		}
+		if elapsed < due {
+			return due - elapsed, false
+		}
+		// Every worker holds one hit from its tick to its result; vegeta
+		// starts a worker for a tick that finds all busy. Short of CPU, a
+		// new worker only adds to the queue: drop the send instead.
+		inUse := h - p.answered.Load()
+		switch {
+		case inUse < p.workers:
+			return 0, false
+		case !p.cpu.mayGrow():
+			// drop, below
+		case !p.mayStart(elapsed):
+			return growWait, false // sent late, when a worker frees or the next window lets one start
+		default:
+			p.workers = inUse + 1
+			return 0, false
+		}
+		n := p.overdue(k, elapsed)
+		p.drop(h, n, elapsed)
+		k += n
 	}
-	if elapsed >= due {
-		return 0, false
+}
+
+// growWindow and growWait pace the start of workers: at most as many new
+// ones in a window as there are already (doubling), so that the first
+// moments of a test the saturation watch has not seen yet cannot start
+// thousands, and a slow target still gets the workers it holds within a
+// second or so.
+const (
+	growWindow = 100 * time.Millisecond
+	growWait   = time.Millisecond
+)
+
+// mayStart reports whether one more worker may start now.
+func (p *pacer) mayStart(elapsed time.Duration) bool {
+	if w := int64(elapsed / growWindow); w != p.window {
+		p.window, p.started = w, 0
 	}
-	return due - elapsed, false
+	if p.started >= max(p.workers, 64) {
+		return false
+	}
+	p.started++
+	return true
+}
+
+// global is the schedule's index of this shard's slot k.
+func (p *pacer) global(k int64) int64 { return k*p.shards + p.shard }
+
+// overdue counts the slots from k on that were due before elapsed (at least
+// one, as slot k is).
+func (p *pacer) overdue(k int64, elapsed time.Duration) int64 {
+	last := (p.planned - p.shard - 1) / p.shards // this shard's last slot
+	n := sort.Search(int(last-k+1), func(i int) bool { return p.sched.Due(p.global(k+int64(i))) >= elapsed })
+	return max(int64(n), 1)
+}
+
+func (p *pacer) drop(fromHit, n int64, elapsed time.Duration) {
+	p.mu.Lock()
+	var old []skip
+	if sp := p.skips.Load(); sp != nil {
+		old = *sp
+	}
+	by := n
+	if len(old) > 0 {
+		by += old[len(old)-1].by
+	}
+	next := append(make([]skip, 0, len(old)+1), old...)
+	if len(next) > 0 && next[len(next)-1].from == fromHit {
+		next[len(next)-1].by = by
+	} else {
+		next = append(next, skip{fromHit, by})
+	}
+	p.skips.Store(&next)
+	p.dropped += n
+	sec := int(elapsed / time.Second)
+	for len(p.dropsBySec) <= sec {
+		p.dropsBySec = append(p.dropsBySec, 0)
+	}
+	p.dropsBySec[sec] += n
+	p.mu.Unlock()
+	if p.onDrop != nil {
+		p.onDrop(n)
+	}
+}
+
+// skipAt is how many slots the hit seq is shifted by drops before it.
+func (p *pacer) skipAt(seq int64) int64 {
+	sp := p.skips.Load()
+	if sp == nil {
+		return 0
+	}
+	skips := *sp
+	i := sort.Search(len(skips), func(i int) bool { return skips[i].from > seq })
+	if i == 0 {
+		return 0
+	}
+	return skips[i-1].by
+}
+
+// drops returns the count of dropped sends and their seconds.
+func (p *pacer) drops() (int64, []int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.dropped, append([]int64(nil), p.dropsBySec...)
 }
 
 // Rate is this shard's rate per second at elapsed.
@@ -71,7 +207,8 @@ func (p *pacer) start() time.Time {
 	return time.Unix(0, n)
 }
 
-// due is when the shard's request seq was due.
+// due is when the shard's request seq was due, drops before it counted.
 func (p *pacer) due(seq uint64) time.Time {
-	return p.start().Add(p.sched.Due(int64(seq)*p.shards + p.shard))
+	s := int64(seq)
+	return p.start().Add(p.sched.Due(p.global(s + p.skipAt(s))))
 }

@@ -89,8 +89,14 @@ func Run(ctx context.Context, lt *suite.LoadTest, o Options) (*results.Summary, 
 	if o.Metrics != nil {
 		o.Metrics.requested.WithLabelValues(lt.Name, o.Env).Set(sched.Rate(0) / float64(o.Shards))
 	}
+	p.cpu, p.workers = watchSaturation(ctx), int64(o.Workers)
+	defer p.cpu.close()
 	c := newCollector(p, tg.eps, lt.Timeout.Std())
 	obs := newObserver(o.Metrics, lt.Name, o.Env, tg.eps)
+	if o.Metrics != nil {
+		dropped := o.Metrics.dropped.WithLabelValues(lt.Name, o.Env)
+		p.onDrop = func(n int64) { dropped.Add(float64(n)) }
+	}
 	ths := thresholdsOf(lt)
 	res := atk.Attack(tg.next, p, 0, lt.Name)
 	stop, renderErr := results.StopCompleted, error(nil)
@@ -128,6 +134,7 @@ loop:
 				halt(results.StopTemplate)
 				continue
 			}
+			p.answered.Add(1)
 			lateBefore := c.late
 			idx, kind := c.add(r)
 			if o.Raw != nil {
@@ -175,8 +182,12 @@ loop:
 		stop = results.StopMaxDuration
 	}
 	s.Stop, s.Partial = stop, stop != results.StopCompleted
+	s.JudgeGenerator()
 	s.Thresholds = Judge(lt, s)
-	log.Info("load test done", "sent", s.Sent, "planned", s.Planned, "stop", s.Stop, "errors", s.Overall.Errors)
+	if g := s.Generator; g != nil {
+		log.Warn("the generator was the limit", "from", g.From, "late", g.Late, "dropped", g.Dropped)
+	}
+	log.Info("load test done", "sent", s.Sent, "planned", s.Planned, "dropped", s.Dropped, "stop", s.Stop, "errors", s.Overall.Errors)
 	return s, nil
 }
 

@@ -280,7 +280,8 @@ func TestBodiesCountedNotKept(t *testing.T) {
 
 // TestLateSendsCountedLive: when the generator cannot keep the schedule (one
 // worker, a target that takes 20 ms, 200 requests a second), the live
-// probe_load_sent_late_total counts every late send the summary counts.
+// probe_load_sent_late_total and probe_load_dropped_total count every late
+// and dropped send the summary counts, and the summary names the generator.
 func TestLateSendsCountedLive(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -299,6 +300,10 @@ func TestLateSendsCountedLive(t *testing.T) {
 	require.NoError(t, m.Register(prometheus.NewRegistry()))
 	s, err := Run(t.Context(), lt, Options{Env: "dev", BaseURL: srv.URL, Workers: 1, MaxWorkers: 1, Metrics: m})
 	require.NoError(t, err)
-	require.Greater(t, s.Late, int64(50), "one worker at 20 ms a request sends most of 200/s late")
+	require.Greater(t, s.Late+s.Dropped, int64(100), "one worker at 20 ms a request sends at most 50 of 200/s")
+	assert.Equal(t, s.Planned, s.Sent+s.Dropped, "every due send is sent or dropped")
 	assert.Equal(t, float64(s.Late), testutil.ToFloat64(m.late.WithLabelValues("late", "dev")))
+	assert.Equal(t, float64(s.Dropped), testutil.ToFloat64(m.dropped.WithLabelValues("late", "dev")))
+	require.NotNil(t, s.Generator)
+	assert.Equal(t, s.Dropped, s.Generator.Dropped)
 }

@@ -17,6 +17,9 @@ func GateText(w io.Writer, g *results.Gate, colour bool) error {
 	for _, n := range g.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
+	if g.RefusedPairs > 0 {
+		fmt.Fprintf(&b, "note: %d block pairs not judged: the generator could not send one of their blocks on time\n", g.RefusedPairs)
+	}
 	if g.Method != "" {
 		fmt.Fprintf(&b, "method: %s\n", g.Method)
 	}

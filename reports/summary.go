@@ -20,8 +20,16 @@ func SummaryText(w io.Writer, s *results.Summary, colour bool) error {
 		shard = " (shard " + s.Shard + ")"
 	}
 	fmt.Fprintf(&b, "load test %s on %s%s: %s after %s\n", s.LoadTest, s.Env, shard, s.Stop, s.Duration.Round(time.Millisecond))
-	fmt.Fprintf(&b, "sent %d of %d planned requests, at %.1f/s; %d sent late (more than %s after due)\n",
+	fmt.Fprintf(&b, "sent %d of %d planned requests, at %.1f/s; %d sent late (more than %s after due)",
 		s.Sent, s.Planned, s.AchievedRate(), s.Late, results.LateAfter)
+	if s.Dropped > 0 {
+		fmt.Fprintf(&b, ", %d dropped", s.Dropped)
+	}
+	b.WriteString("\n")
+	if g := s.Generator; g != nil {
+		fmt.Fprintf(&b, "GENERATOR LIMIT: probe could not keep the schedule from %s (%d sent late, %d dropped); "+
+			"the latencies include its own queueing: send from more machines (--shard) or at a lower rate\n", g.From, g.Late, g.Dropped)
+	}
 	if s.Partial {
 		b.WriteString("PARTIAL: the load test did not run its whole profile\n")
 	}

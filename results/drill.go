@@ -44,7 +44,7 @@ type DrillStep struct {
 	P99         time.Duration `json:"p99_ns"`
 	ErrorRate   float64       `json:"error_rate"`
 	Concurrency float64       `json:"concurrency"` // throughput × mean latency (Little's law)
-	Late        float64       `json:"late"`        // share of requests sent late
+	Late        float64       `json:"late"`        // share of due requests sent late or dropped
 	OK          bool          `json:"ok"`
 	Why         string        `json:"why,omitempty"`
 	Cause       Limit         `json:"cause,omitempty"` // target, generator or errors, when not OK

@@ -24,9 +24,11 @@ type Gate struct {
 	LoadSpent time.Duration `json:"load_spent_ns,omitempty"`
 	Method    string        `json:"method,omitempty"`
 	Partial   bool          `json:"partial,omitempty"` // interrupted before it decided
-	Verdict   string        `json:"verdict"`
-	Findings  []Finding     `json:"findings"`
-	Notes     []string      `json:"notes,omitempty"`
+	// RefusedPairs were not judged: one of their blocks was generator-limited.
+	RefusedPairs int       `json:"refused_pairs,omitempty"`
+	Verdict      string    `json:"verdict"`
+	Findings     []Finding `json:"findings"`
+	Notes        []string  `json:"notes,omitempty"`
 }
 
 // Finding is one endpoint and metric compared.

@@ -22,6 +22,13 @@ const (
 	histDigits = 3
 )
 
+// NewCoarseHistogram returns an empty histogram of two significant digits
+// (values within 1%), a tenth the size: for the one-second timeline, which
+// only shows its percentiles. Do not merge it with a NewHistogram.
+func NewCoarseHistogram() *Histogram {
+	return &Histogram{h: hdrhistogram.New(histMin, histMax, 2)}
+}
+
 // NewHistogram returns an empty histogram.
 func NewHistogram() *Histogram {
 	return &Histogram{h: hdrhistogram.New(histMin, histMax, histDigits)}

@@ -31,6 +31,12 @@ type Summary struct {
 	Planned int64 `json:"planned"` // requests the profile asked for
 	Sent    int64 `json:"sent"`
 	Late    int64 `json:"late"` // sent more than LateAfter after they were due
+	// Dropped were due but never sent: the generator was too far behind
+	// (like k6's dropped iterations). Counted, never hidden.
+	Dropped int64 `json:"dropped"`
+	// Generator is set when probe itself was the limit: its latencies hold
+	// probe's own queueing, and no verdict should rest on them.
+	Generator *GeneratorLimit `json:"generator_limit,omitempty"`
 
 	Overall    Endpoint          `json:"overall"`
 	Endpoints  []Endpoint        `json:"endpoints"`
@@ -111,9 +117,43 @@ type Second struct {
 	Requested float64       `json:"requested"` // the profile's rate then, per second
 	Sent      int64         `json:"sent"`
 	Errors    int64         `json:"errors"`
+	Late      int64         `json:"late"`
+	Dropped   int64         `json:"dropped"`
 	P50       time.Duration `json:"p50_ns"`
 	P95       time.Duration `json:"p95_ns"`
 	P99       time.Duration `json:"p99_ns"`
+}
+
+// GeneratorLimit says when and how much the generator fell behind.
+type GeneratorLimit struct {
+	From    time.Duration `json:"from_ns"` // the first second it was behind
+	Late    int64         `json:"late"`
+	Dropped int64         `json:"dropped"`
+}
+
+// GeneratorShare is the share of sends late or dropped above which the
+// generator, not the target, is the limit (one in ten, as k6 and the drill
+// judge it).
+const GeneratorShare = 0.1
+
+// JudgeGenerator sets Generator from the counts and the timeline: the
+// generator was the limit when it dropped any send or sent more than
+// GeneratorShare of them late; it was so from the first second (of at least
+// ten sends) over that share.
+func (s *Summary) JudgeGenerator() {
+	s.Generator = nil
+	due := s.Sent + s.Dropped
+	if due == 0 || (s.Dropped == 0 && float64(s.Late) <= GeneratorShare*float64(due)) {
+		return
+	}
+	g := &GeneratorLimit{Late: s.Late, Dropped: s.Dropped}
+	for _, sec := range s.Timeline {
+		if n := sec.Sent + sec.Dropped; n >= 10 && float64(sec.Late+sec.Dropped) > GeneratorShare*float64(n) {
+			g.From = time.Duration(sec.T) * time.Second
+			break
+		}
+	}
+	s.Generator = g
 }
 
 // ThresholdResult is one threshold judged on the summary.
@@ -188,7 +228,7 @@ func ReadSummary(r io.Reader) (*Summary, error) {
 // errors than requests, more late sends than sends. A gate or a threshold
 // judged on such numbers would be judged on nothing.
 func (s *Summary) check() error {
-	if s.Planned < 0 || s.Sent < 0 || s.Late < 0 || s.Late > s.Sent || s.Duration < 0 || s.SendSpan < 0 {
+	if s.Planned < 0 || s.Sent < 0 || s.Late < 0 || s.Late > s.Sent || s.Dropped < 0 || s.Duration < 0 || s.SendSpan < 0 {
 		return fmt.Errorf("impossible counts: planned %d, sent %d, late %d, duration %s", s.Planned, s.Sent, s.Late, s.Duration)
 	}
 	if s.Shard != "" {
@@ -212,7 +252,7 @@ func (s *Summary) check() error {
 		}
 	}
 	for _, sec := range s.Timeline {
-		if sec.Sent < 0 || sec.Errors < 0 || sec.Errors > sec.Sent {
+		if sec.Sent < 0 || sec.Errors < 0 || sec.Errors > sec.Sent || sec.Late < 0 || sec.Late > sec.Sent || sec.Dropped < 0 {
 			return fmt.Errorf("second %d of the timeline has impossible counts", sec.T)
 		}
 	}
@@ -246,6 +286,7 @@ func MergeSummaries(parts []*Summary) (*Summary, error) {
 		out.Planned += p.Planned
 		out.Sent += p.Sent
 		out.Late += p.Late
+		out.Dropped += p.Dropped
 		out.Overall.Merge(p.Overall)
 		for _, e := range p.Endpoints {
 			if mine := out.Endpoint(e.Name); mine != nil {
@@ -264,8 +305,11 @@ func MergeSummaries(parts []*Summary) (*Summary, error) {
 			o.Requested += sec.Requested
 			o.Sent += sec.Sent
 			o.Errors += sec.Errors
+			o.Late += sec.Late
+			o.Dropped += sec.Dropped
 			o.P50, o.P95, o.P99 = max(o.P50, sec.P50), max(o.P95, sec.P95), max(o.P99, sec.P99)
 		}
 	}
+	out.JudgeGenerator() // on the whole: shards each judged their own slice
 	return out, nil
 }

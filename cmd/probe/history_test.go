@@ -75,7 +75,14 @@ func TestRunHistoryInUse(t *testing.T) {
 	require.Equal(t, 0, (<-done).code)
 	ctx2, cancel2 := context.WithCancel(t.Context())
 	base, done2 := startRun(t, ctx2, "--suite", s, "--history", history)
-	assert.Equal(t, "ready\n", get(t, base+"readyz"))
+	assert.Eventually(t, func() bool {
+		res, err := http.Get(base + "readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}, 30*time.Second, 10*time.Millisecond, "the second daemon, on the history the first let go, gets ready")
 	cancel2()
 	assert.Equal(t, 0, (<-done2).code)
 }

@@ -181,6 +181,8 @@ func (lr loadRun) outcome(cmd *cobra.Command, sum *results.Summary) error {
 	switch {
 	case sum.Interrupted():
 		return &exitError{code: exitCouldNotRun, err: fmt.Errorf("load test %q interrupted: what it measured is written, marked partial", lr.lt.Name)}
+	case sum.Generator != nil:
+		return &exitError{code: exitCouldNotRun, err: fmt.Errorf("load test %q: the generator was the limit from %s; its results do not measure the target", lr.lt.Name, sum.Generator.From)}
 	case sum.Failed() && sum.Shard != "":
 		// A slice's thresholds are an estimate; the pods of a distributed
 		// test all finish, and the merge judges the whole.

@@ -298,3 +298,53 @@ func readSummaryFile(t *testing.T, path string) *results.Summary {
 	require.NoError(t, err)
 	return s
 }
+
+// TestStarvedGenerator: probe on one CPU asked for far more than it can send
+// (40,000/s against a demo shop of its own process) names itself as the
+// limit, drops what it cannot send instead of queueing it, exits 3, and
+// keeps its memory bounded (it spiralled to about 500 MB before).
+func TestStarvedGenerator(t *testing.T) {
+	bin := buildProbe(t)
+	target := exec.CommandContext(t.Context(), bin, "demo-target", "--addr", "127.0.0.1:0")
+	out, err := target.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, target.Start())
+	t.Cleanup(func() { _ = target.Process.Kill(); _ = target.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	require.NoError(t, err)
+	url, ok := strings.CutPrefix(strings.TrimSpace(line), "demo shop serving at ")
+	require.True(t, ok, line)
+
+	path := filepath.Join(t.TempDir(), "suite.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`
+environments:
+  dev: {base_url: "`+url+`"}
+loadtests:
+  - name: flood
+    targets: [{name: health, path: /api/health}]
+    profile: [{constant: {rate: 40000/s, duration: 2s}}]
+    limits: {max_duration: 10s, max_requests: 80000}
+`), 0o600))
+	dir := t.TempDir()
+	cmd := exec.CommandContext(t.Context(), bin, "load", "flood", "--env", "dev", "--suite", path, "--out", dir)
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	err = cmd.Run()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, stdout.String())
+	assert.Equal(t, exitCouldNotRun, ee.ExitCode())
+	assert.Contains(t, stdout.String(), "GENERATOR LIMIT")
+
+	f, err := os.Open(filepath.Join(dir, "flood-dev.json"))
+	require.NoError(t, err)
+	defer f.Close()
+	s, err := results.ReadSummary(f)
+	require.NoError(t, err)
+	require.NotNil(t, s.Generator)
+	assert.Positive(t, s.Dropped, "what it could not send is dropped and counted")
+	assert.Equal(t, s.Planned, s.Sent+s.Dropped)
+	rss := ee.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
+	t.Logf("peak RSS %d KiB; sent %d, late %d, dropped %d", rss, s.Sent, s.Late, s.Dropped)
+	assert.Less(t, rss, int64(256<<10), "peak RSS %d KiB", rss)
+}
