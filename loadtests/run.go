@@ -174,7 +174,7 @@ loop:
 		return nil, renderErr
 	}
 	s := c.summary()
-	s.LoadTest, s.Env, s.Planned = lt.Name, o.Env, p.shardPlanned()
+	s.LoadTest, s.Env, s.Planned, s.Workers = lt.Name, o.Env, p.shardPlanned(), p.workers
 	if o.Shards > 1 {
 		s.Shard = fmt.Sprintf("%d/%d", o.Shard, o.Shards)
 	}

@@ -34,6 +34,9 @@ type Summary struct {
 	// Dropped were due but never sent: the generator was too far behind
 	// (like k6's dropped iterations). Counted, never hidden.
 	Dropped int64 `json:"dropped"`
+	// Workers is how many of vegeta's workers the test started: what the
+	// target held, bounded when the generator was short of CPU.
+	Workers int64 `json:"workers,omitempty"`
 	// Generator is set when probe itself was the limit: its latencies hold
 	// probe's own queueing, and no verdict should rest on them.
 	Generator *GeneratorLimit `json:"generator_limit,omitempty"`
@@ -287,6 +290,7 @@ func MergeSummaries(parts []*Summary) (*Summary, error) {
 		out.Sent += p.Sent
 		out.Late += p.Late
 		out.Dropped += p.Dropped
+		out.Workers += p.Workers
 		out.Overall.Merge(p.Overall)
 		for _, e := range p.Endpoints {
 			if mine := out.Endpoint(e.Name); mine != nil {
