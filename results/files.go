@@ -99,24 +99,37 @@ func WantKind(data []byte, want FileKind) error {
 	return nil
 }
 
-// WriteJSON writes d as indented, versioned JSON.
-func (d *Drill) WriteJSON(w io.Writer) error {
-	d.Schema = DrillSchema
+// writeJSON writes v as indented JSON: every results file's form.
+func writeJSON(w io.Writer, v any, what string) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(d); err != nil {
-		return fmt.Errorf("write drill of %q: %w", d.LoadTest, err)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write %s: %w", what, err)
 	}
 	return nil
 }
 
-// ReadDrill reads a drill written by WriteJSON.
-func ReadDrill(r io.Reader) (*Drill, error) {
+// readJSON reads one results file into v, refusing fields it does not know.
+func readJSON(r io.Reader, v any, what string) error {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("read %s: %w", what, err)
+	}
+	return nil
+}
+
+// WriteJSON writes d as indented, versioned JSON.
+func (d *Drill) WriteJSON(w io.Writer) error {
+	d.Schema = DrillSchema
+	return writeJSON(w, d, fmt.Sprintf("drill of %q", d.LoadTest))
+}
+
+// ReadDrill reads a drill written by WriteJSON.
+func ReadDrill(r io.Reader) (*Drill, error) {
 	var d Drill
-	if err := dec.Decode(&d); err != nil {
-		return nil, fmt.Errorf("read drill: %w", err)
+	if err := readJSON(r, &d, "drill"); err != nil {
+		return nil, err
 	}
 	if d.Schema != DrillSchema {
 		return nil, fmt.Errorf("read drill: schema %q, this probe reads %q", d.Schema, DrillSchema)

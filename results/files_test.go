@@ -3,6 +3,7 @@ package results
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -126,4 +127,29 @@ func FuzzSniff(f *testing.F) {
 			t.Fatal("no kind and no error")
 		}
 	})
+}
+
+func TestJudgeGenerator(t *testing.T) {
+	cases := []struct {
+		name                string
+		sent, late, dropped int64
+		limited             bool
+	}{
+		{"on schedule", 1000, 5, 0, false},
+		{"a few late of a small test: one pause, not a limit", 20, 4, 0, false},
+		{"one in ten late is still the target's test", 1000, 100, 0, false},
+		{"more than one in ten late", 1000, 101, 0, true},
+		{"any drop", 1000, 0, 1, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Summary{Sent: tc.sent, Late: tc.late, Dropped: tc.dropped,
+				Timeline: []Second{{T: 0, Sent: tc.sent / 2}, {T: 1, Sent: tc.sent - tc.sent/2, Late: tc.late, Dropped: tc.dropped}}}
+			s.JudgeGenerator()
+			assert.Equal(t, tc.limited, s.Generator != nil)
+			if tc.limited {
+				assert.Equal(t, time.Second, s.Generator.From, "from the first second behind")
+			}
+		})
+	}
 }

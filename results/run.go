@@ -1,7 +1,6 @@
 package results
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -164,22 +163,15 @@ func (r *Run) Last() Attempt {
 // WriteJSON writes r as indented, versioned JSON.
 func (r *Run) WriteJSON(w io.Writer) error {
 	r.Version = SchemaVersion
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
-		return fmt.Errorf("write run %q: %w", r.Scenario, err)
-	}
-	return nil
+	return writeJSON(w, r, fmt.Sprintf("run %q", r.Scenario))
 }
 
 // ReadRun reads a run written by WriteJSON, refusing other versions and
 // unknown statuses.
 func ReadRun(rd io.Reader) (*Run, error) {
-	dec := json.NewDecoder(rd)
-	dec.DisallowUnknownFields()
 	var r Run
-	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("read run: %w", err)
+	if err := readJSON(rd, &r, "run"); err != nil {
+		return nil, err
 	}
 	if r.Version != SchemaVersion {
 		return nil, fmt.Errorf("read run: version %d, this probe reads version %d", r.Version, SchemaVersion)

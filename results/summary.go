@@ -1,7 +1,6 @@
 package results
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -139,19 +138,27 @@ type GeneratorLimit struct {
 // judge it).
 const GeneratorShare = 0.1
 
+// GeneratorMinLate is how many late sends it takes, beyond the share, to
+// name the generator: a test of 20 requests on a busy machine may have a
+// few late sends behind one pause of the scheduler, which says nothing of
+// the generator's limit (and would exit 3 one run in some).
+const GeneratorMinLate = 20
+
 // JudgeGenerator sets Generator from the counts and the timeline: the
-// generator was the limit when it dropped any send or sent more than
-// GeneratorShare of them late; it was so from the first second (of at least
-// ten sends) over that share.
+// generator was the limit when it dropped any send, or sent more than
+// GeneratorShare of them (and at least GeneratorMinLate) late; it was so from
+// the first second that dropped a send or, of at least ten, sent more than
+// that share late.
 func (s *Summary) JudgeGenerator() {
 	s.Generator = nil
 	due := s.Sent + s.Dropped
-	if due == 0 || (s.Dropped == 0 && float64(s.Late) <= GeneratorShare*float64(due)) {
+	behind := s.Late >= GeneratorMinLate && float64(s.Late) > GeneratorShare*float64(due)
+	if due == 0 || (s.Dropped == 0 && !behind) {
 		return
 	}
 	g := &GeneratorLimit{Late: s.Late, Dropped: s.Dropped}
 	for _, sec := range s.Timeline {
-		if n := sec.Sent + sec.Dropped; n >= 10 && float64(sec.Late+sec.Dropped) > GeneratorShare*float64(n) {
+		if n := sec.Sent + sec.Dropped; sec.Dropped > 0 || (n >= 10 && float64(sec.Late) > GeneratorShare*float64(n)) {
 			g.From = time.Duration(sec.T) * time.Second
 			break
 		}
@@ -202,21 +209,14 @@ func (s *Summary) Failed() bool {
 // WriteJSON writes s as indented JSON.
 func (s *Summary) WriteJSON(w io.Writer) error {
 	s.Schema = SummarySchema
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(s); err != nil {
-		return fmt.Errorf("write summary of %q: %w", s.LoadTest, err)
-	}
-	return nil
+	return writeJSON(w, s, fmt.Sprintf("summary of %q", s.LoadTest))
 }
 
 // ReadSummary reads a summary written by WriteJSON.
 func ReadSummary(r io.Reader) (*Summary, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
 	var s Summary
-	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("read summary: %w", err)
+	if err := readJSON(r, &s, "summary"); err != nil {
+		return nil, err
 	}
 	if s.Schema != SummarySchema {
 		return nil, fmt.Errorf("read summary: schema %q, this probe reads %q", s.Schema, SummarySchema)

@@ -186,7 +186,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, f fieldInfo
 			}
 		}
 	case reflect.Int:
-		if n.Kind == yaml.ScalarNode && n.Tag != "!!int" && !allDigits(n.Value) {
+		if n.Kind == yaml.ScalarNode && n.Tag != "!!int" && (n.Tag != "!!float" || !allDigits(n.Value)) {
 			d.errorf(n, path, "want a whole number of at least 0, got %s", describe(n))
 			return
 		}

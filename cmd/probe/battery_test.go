@@ -148,7 +148,7 @@ func TestBadInputBattery(t *testing.T) {
 		{name: "--raw into a missing folder", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --out {dir}/out --raw {dir}/raw/deep/r.gob", code: 0},
 		{name: "an undecided gate is no FAIL", files: map[string]string{"a.json": "@summary5", "b.json": "@summary5"},
 			args: "gate --baseline {dir}/a.json --candidate {dir}/b.json", code: 4, stderr: "UNDECIDED: gate lt on dev: insufficient-data", notOut: "FAIL"},
-		{name: "an SLO of errors only", files: ok, args: "drill lt --env dev --suite {dir}/s.yaml --start 10/s --step 10/s --max 10/s --step-duration 1s --slo errors=1% --out {dir}/d",
+		{name: "an SLO of errors only", files: ok, args: "drill lt --env dev --suite {dir}/s.yaml --start 20/s --step 20/s --max 20/s --step-duration 2s --slo errors=1% --out {dir}/d",
 			code: 0, stdout: "held the SLO (errors ≤ 1.00%)", notOut: "p95 ≤ 0s"},
 		// 2: merges that are not one whole test.
 		{name: "the same shard twice", files: map[string]string{"a.json": "@shard0/2", "b.json": "@shard0/2"}, args: "report merge {dir}/a.json {dir}/b.json", code: 2, stderr: "are both shard 0/2"},

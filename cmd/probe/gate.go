@@ -244,18 +244,25 @@ func readGateSide(path string) (*results.Summary, error) {
 	if err != nil {
 		return nil, badInput(fmt.Errorf("read %s: %w", path, err))
 	}
-	var files []string
+	var runs []results.Run
 	if st.IsDir() {
 		all, _ := filepath.Glob(filepath.Join(path, "*.json"))
 		for _, f := range all {
-			// The folder of probe check also holds its report bundle.
-			if b, err := os.ReadFile(f); err == nil {
-				if kind, err := results.Sniff(b); err == nil && kind == results.FileRun {
-					files = append(files, f)
-				}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, badInput(fmt.Errorf("read %s: %w", f, err))
 			}
+			// The folder of probe check also holds its report bundle.
+			if kind, err := results.Sniff(b); err != nil || kind != results.FileRun {
+				continue
+			}
+			r, err := parseResult(f, b, results.FileRun, results.ReadRun)
+			if err != nil {
+				return nil, err
+			}
+			runs = append(runs, *r)
 		}
-		if len(files) == 0 {
+		if len(runs) == 0 {
 			return nil, badInput(fmt.Errorf("%s: no run JSON files in this folder; give the --out folder of probe check or a summary file", path))
 		}
 	} else {
@@ -264,17 +271,14 @@ func readGateSide(path string) (*results.Summary, error) {
 			return nil, badInput(fmt.Errorf("read %s: %w", path, err))
 		}
 		if kind, err := results.Sniff(b); err != nil || kind != results.FileRun {
-			return readSummary(path) // and its error names what the file is
+			// A summary, or an error that names what the file is.
+			return parseResult(path, b, results.FileSummary, results.ReadSummary)
 		}
-		files = []string{path}
-	}
-	var runs []results.Run
-	for _, p := range files {
-		r, err := readRun(p)
+		r, err := parseResult(path, b, results.FileRun, results.ReadRun)
 		if err != nil {
 			return nil, err
 		}
-		runs = append(runs, *r)
+		runs = []results.Run{*r}
 	}
 	name := runs[0].Scenario
 	for _, r := range runs {
@@ -285,10 +289,6 @@ func readGateSide(path string) (*results.Summary, error) {
 	return results.StepsSummary(name, runs[0].Env, runs), nil
 }
 
-func readRun(path string) (*results.Run, error) {
-	return readResult(path, results.FileRun, results.ReadRun)
-}
-
 func readSummary(path string) (*results.Summary, error) {
 	return readResult(path, results.FileSummary, results.ReadSummary)
 }
@@ -296,11 +296,17 @@ func readSummary(path string) (*results.Summary, error) {
 // readResult reads one results file of kind want; every mistake is bad
 // input that names the file, and a file of another kind says what it is.
 func readResult[T any](path string, want results.FileKind, read func(io.Reader) (T, error)) (T, error) {
-	var zero T
 	b, err := os.ReadFile(path)
 	if err != nil {
+		var zero T
 		return zero, badInput(fmt.Errorf("read %s: %w", want.Describe(), err))
 	}
+	return parseResult(path, b, want, read)
+}
+
+// parseResult decodes the bytes of the results file at path, of kind want.
+func parseResult[T any](path string, b []byte, want results.FileKind, read func(io.Reader) (T, error)) (T, error) {
+	var zero T
 	if err := results.WantKind(b, want); err != nil {
 		return zero, badInput(fmt.Errorf("%s: %w", path, err))
 	}
@@ -318,10 +324,6 @@ func sideBySide(cmd *cobra.Command, log *slog.Logger, name string, f gateFlags) 
 	switch {
 	case f.pairs < 0:
 		return nil, usageError{fmt.Errorf("--pairs %d: must be at least 0 (0: what --max-duration holds)", f.pairs)}
-	case f.block < 0:
-		return nil, usageError{fmt.Errorf("--block %s: must be at least 0 (0: planned)", f.block)}
-	case f.warmup < 0:
-		return nil, usageError{fmt.Errorf("--warmup %s: must be at least 0", f.warmup)}
 	case f.maxDuration <= 0:
 		return nil, usageError{fmt.Errorf("--max-duration %s: must be above 0", f.maxDuration)}
 	case f.runs < 1:

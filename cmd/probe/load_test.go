@@ -105,25 +105,34 @@ func TestLoad(t *testing.T) {
 	assert.Equal(t, s.Sent, s.Overall.Requests)
 }
 
-// TestLoadMetrics scrapes the live metrics during a run and finds the final
-// ones in a real Pushgateway.
-func TestLoadMetrics(t *testing.T) {
+// startPushgateway runs a real Prometheus Pushgateway on a free loopback
+// port until the test ends, and returns its address.
+func startPushgateway(t *testing.T) string {
+	t.Helper()
 	gw, err := exec.LookPath("prometheus-pushgateway")
 	require.NoError(t, err, "run 'make setup' to install prometheus-pushgateway")
-	gwAddr := freePort(t)
+	addr := freePort(t)
 	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	pg := exec.CommandContext(ctx, gw, "--web.listen-address="+gwAddr, "--persistence.file=")
+	pg := exec.CommandContext(ctx, gw, "--web.listen-address="+addr, "--persistence.file=")
 	require.NoError(t, pg.Start())
 	t.Cleanup(func() { cancel(); _ = pg.Wait() })
 	require.Eventually(t, func() bool {
-		res, err := http.Get("http://" + gwAddr + "/-/ready")
+		res, err := http.Get("http://" + addr + "/-/ready")
 		if err != nil {
 			return false
 		}
 		res.Body.Close()
 		return res.StatusCode == 200
 	}, 20*time.Second, 50*time.Millisecond)
+	return addr
+}
+
+// TestLoadMetrics scrapes the live metrics during a run and finds the final
+// ones in a real Pushgateway.
+func TestLoadMetrics(t *testing.T) {
+	gwAddr := startPushgateway(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
 
 	_, url := demotest.Start(t, demoapp.Faults{})
 	metricsAddr := freePort(t)

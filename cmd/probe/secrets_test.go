@@ -62,15 +62,16 @@ func (c *catcher) all() [][]byte {
 // greps every byte of it: stdout and stderr, every file under the output
 // folders (run JSON, reports, summaries, merged summaries, the raw file,
 // artifacts, the SQLite history), /metrics, the status page, the Sentry
-// envelopes and the Pushgateway pushes. Only the target may see the secret.
+// envelopes and what a real Pushgateway holds of the pushes. Only the target
+// may see the secret.
 func TestSecretsNeverLeave(t *testing.T) {
 	const secret = "pw-Zq9xK7-planted"
 	t.Setenv("SHOP_PASSWORD", secret)
 	_, url := demotest.Start(t, demoapp.Faults{})
-	sentry, pushgw := &catcher{}, &catcher{}
-	sentrySrv, pushSrv := httptest.NewServer(sentry), httptest.NewServer(pushgw)
+	sentry := &catcher{} // the real sentry-go transport sends to it
+	sentrySrv := httptest.NewServer(sentry)
 	defer sentrySrv.Close()
-	defer pushSrv.Close()
+	gw := startPushgateway(t)
 	t.Setenv("SENTRY_DSN", strings.Replace(sentrySrv.URL, "http://", "http://publickey@", 1)+"/42")
 
 	root := t.TempDir()
@@ -126,7 +127,7 @@ loadtests:
 	require.Equal(t, 0, probe("validate", suitePath))
 	assert.Equal(t, 1, probe("check", "--env", "dev", "--suite", suitePath, "--out", dir("runs"), "--report", "text,html,md,junit,json"))
 	require.Equal(t, 0, probe("load", "lt", "--env", "dev", "--suite", suitePath, "--out", dir("load"), "--raw", dir("load/raw.gob"),
-		"--report", "text,html,md,junit,json", "--pushgateway", pushSrv.URL))
+		"--report", "text,html,md,junit,json", "--pushgateway", "http://"+gw))
 	for _, shard := range []string{"0/2", "1/2"} {
 		require.Equal(t, 0, probe("load", "lt", "--env", "dev", "--suite", suitePath, "--out", dir("shards"), "--shard", shard))
 	}
@@ -135,9 +136,11 @@ loadtests:
 	for _, format := range []string{"text", "html", "md", "junit", "json"} {
 		probe("report", dir("runs/query-dev.json"), dir("runs/path-dev.json"), dir("runs/typing-dev.json"), dir("load/lt-dev.json"), "--format", format)
 	}
+	// Identical builds; the verdict is not what this test is about (a pass,
+	// an undecided gate, or the 1-in-100 false failure alpha allows).
 	gateCode := probe("gate", "query", "--env", "dev", "--suite", suitePath, "--baseline-url", url, "--candidate-url", url,
 		"--max-duration", "3s", "--pairs", "6", "--warmup", "0s", "--out", dir("gate"), "--report", "json,md")
-	assert.Contains(t, []int{0, 4}, gateCode)
+	assert.Contains(t, []int{0, 1, 4}, gateCode)
 
 	// The daemon: metrics, status page, history, Sentry.
 	ctx, cancel := context.WithCancel(t.Context())
@@ -158,7 +161,9 @@ loadtests:
 	printed = append(printed, exit.stderr)
 	require.Equal(t, 0, probe("sla", "--env", "dev", "--window", "1h", "--history", history, "--format", "md"))
 	require.NotEmpty(t, sentry.all(), "the failures reached Sentry")
-	require.NotEmpty(t, pushgw.all(), "the load test pushed its metrics")
+	pushed := get(t, "http://"+gw+"/metrics")
+	require.Contains(t, pushed, `job="probe_load"`, "the load test pushed its metrics")
+	served = append(served, pushed)
 
 	// Every byte.
 	check := func(where string, b []byte) {
@@ -171,7 +176,7 @@ loadtests:
 	for _, s := range served {
 		check("what probe run serves", []byte(s))
 	}
-	for _, b := range append(sentry.all(), pushgw.all()...) {
+	for _, b := range sentry.all() {
 		check("what probe sends: "+strings.SplitN(string(b), "\n", 2)[0], b)
 	}
 	files := 0

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,13 +108,14 @@ func assertSeriesMove(t *testing.T, used map[string]bool, mine func(string) bool
 }
 
 // TestLoadSeriesMove: every probe_load_* series the dashboard and the rules
-// name is pushed at the end of a real load test, and moved: a route that
-// fails half its requests, and one worker against a 20 ms route at 100/s,
+// name is pushed at the end of a real load test to a real Pushgateway, and
+// moved: a route that
+// fails half its requests, and one worker against a 40 ms route at 100/s,
 // so sends are late.
 func TestLoadSeriesMove(t *testing.T) {
 	_, url := demotest.Start(t, demoapp.Faults{Routes: map[string]demoapp.RouteFaults{
 		"api.health":  {ErrorRate: 0.5},
-		"api.product": {Latency: demoapp.Duration(20e6)},
+		"api.product": {Latency: demoapp.Duration(40e6)}, // one worker holds half of 100/s
 	}})
 	suitePath := filepath.Join(t.TempDir(), "s.yaml")
 	require.NoError(t, os.WriteFile(suitePath, []byte(`
@@ -127,15 +127,12 @@ loadtests:
     profile: [{constant: {rate: 100/s, duration: 1s}}]
     limits: {max_duration: 20s, max_requests: 100}
 `), 0o600))
-	push := &catcher{}
-	pushSrv := httptest.NewServer(push)
-	defer pushSrv.Close()
+	gw := startPushgateway(t)
 	code, stdout, stderr := runProbe(t, "load", "moves", "--env", "dev", "--suite", suitePath, "--out", t.TempDir(),
-		"--max-workers", "1", "--pushgateway", pushSrv.URL)
+		"--max-workers", "1", "--pushgateway", "http://"+gw)
 	require.Equal(t, exitCouldNotRun, code, "one worker sends late: the generator is the limit; stdout: %s\nstderr: %s", stdout, stderr)
-	bodies := push.all()
-	require.NotEmpty(t, bodies)
-	_, body, _ := bytes.Cut(bodies[0], []byte("\n"))
+	// What the Pushgateway serves Prometheus, as Prometheus would scrape it.
+	pushed := get(t, "http://"+gw+"/metrics")
 	isLoad := func(name string) bool { return strings.HasPrefix(name, "probe_load_") }
-	assertSeriesMove(t, usedSeries(t), isLoad, families(t, body, expfmt.NewFormat(expfmt.TypeProtoDelim)))
+	assertSeriesMove(t, usedSeries(t), isLoad, families(t, []byte(pushed), expfmt.NewFormat(expfmt.TypeTextPlain)))
 }
