@@ -88,8 +88,11 @@ func (p *pacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 		switch {
 		case inUse < p.workers:
 			return 0, false
+		case !p.cpu.mayGrow() && elapsed-due > dropAfter:
+			// drop, below: short of CPU for a while, not one pause of a
+			// busy machine (which is sent late, and counted so)
 		case !p.cpu.mayGrow():
-			// drop, below
+			return growWait, false
 		case !p.mayStart(elapsed):
 			return growWait, false // sent late, when a worker frees or the next window lets one start
 		default:
@@ -101,6 +104,10 @@ func (p *pacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 		k += n
 	}
 }
+
+// dropAfter is how far behind a send must be, with the generator short of
+// CPU, before it is dropped rather than sent late.
+const dropAfter = 100 * time.Millisecond
 
 // growWindow and growWait pace the start of workers: at most as many new
 // ones in a window as there are already (doubling), so that the first

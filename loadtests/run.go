@@ -178,7 +178,7 @@ loop:
 	if o.Shards > 1 {
 		s.Shard = fmt.Sprintf("%d/%d", o.Shard, o.Shards)
 	}
-	if stop == results.StopCompleted && s.Sent < s.Planned {
+	if stop == results.StopCompleted && s.Sent+s.Dropped < s.Planned {
 		stop = results.StopMaxDuration
 	}
 	s.Stop, s.Partial = stop, stop != results.StopCompleted
