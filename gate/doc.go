@@ -18,14 +18,21 @@
 // on the mean over pairs of each difference, with its interval. Errors, and
 // each error kind when an endpoint has several, get Fisher's exact test on the
 // pooled counts and Newcombe's interval for the difference of rates, which
-// holds at zero counts. Holm's correction runs across all findings; error
-// counts too small to ever reach significance at a look are left out of the
-// family first (Tarone's rule), which keeps the error rate.
+// holds at zero counts.
+//
+// Multiplicity: the false-failure rate is shared between three classes of
+// finding fixed before any data: the latency shift (40%), the tails (10%)
+// and the errors (50%: an error increase is a few dozen counts even in a
+// long gate). Within a class it is split by weight among the findings that
+// could reach significance at all: error counts too small to ever be
+// significant leave the family first (Tarone's rule, which depends only on
+// the counts' margins and so keeps the error rate), and a class left empty
+// gives its share to the others. Weighted Holm runs across the family.
 //
 // Stopping: group-sequential with alpha spending (Lan & DeMets). The gate
 // looks after a pilot of 6 pairs and each time the pairs double, up to the
 // budget's end. A look spends a share of Alpha (the bound on the chance that
-// identical builds fail, 0.02 by default) by the spending function t³, and a
+// identical builds fail, 0.01 by default) by the spending function t⁴, and a
 // share of each interval's error by t^1.5, where t is the share of the most
 // pairs seen; each look uses its share as a Bonferroni level, so the total
 // error rate over all looks is at most the stated one (conservatively).

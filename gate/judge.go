@@ -37,15 +37,15 @@ type look struct {
 }
 
 // Spending functions: the share of an error rate used by information
-// fraction t. False failures are spent as t³ (like O'Brien–Fleming: early
+// fraction t. False failures are spent as t⁴ (like O'Brien–Fleming: early
 // looks are strict, and most of alpha is left for the end, where the power
-// is); the intervals that passes rest on as t^1.5, so that a clear pass can
+// of small effects and rare errors is; a large regression fails early all the same); the intervals that passes rest on as t^1.5, so that a clear pass can
 // stop early.
-func spentFail(t float64) float64 { return math.Pow(math.Min(t, 1), 3) }
+func spentFail(t float64) float64 { return math.Pow(math.Min(t, 1), 4) }
 func spentCI(t float64) float64   { return math.Pow(math.Min(t, 1), 1.5) }
 
 // schedule lists the pair counts at which the gate looks: at the end of the
-// pilot, then each about 1.5 times the last, and at max.
+// pilot, then each lookGrowth times the last, and at max.
 func schedule(pilot, max int) []int {
 	pilot = min(pilot, max)
 	var at []int
@@ -79,24 +79,38 @@ type judgement struct {
 	passes   bool
 	passText string
 	// small: the estimate is below the minimum effect; at the last look
-	// such a finding passes, stating the bound its interval gives (upText).
-	small  bool
-	upText string
+	// such a finding passes, saying what the data rule out (endText).
+	small   bool
+	endText string
 	// pMin is the smallest p-value the test could give with these counts
 	// (Fisher's, on errors); 0 for continuous tests.
 	pMin float64
 }
 
-// weights share the false-failure rate between metrics, fixed before any
-// data: the shift of the whole distribution and the error rate carry most
-// of the power a gate needs; a tail that regressed alone is usually large.
-var weights = map[string]float64{"latency shift": 1, "errors": 1, "latency p95": 0.3, "latency p99": 0.15}
+// The false-failure rate is shared between classes of finding, fixed before
+// any data: the shift of the whole distribution, the tails, and the errors.
+// Within a class it is split by weight among the findings that could reach
+// significance at all (for errors, Tarone's rule); a class with none gives
+// its share to the others. Errors carry half: an error increase is a few
+// dozen counts even in a long gate, and needs the level; a tail that
+// regressed alone is usually large.
+var classes = map[string]struct {
+	share float64
+	of    map[string]float64 // weight within the class by metric; "" for the rest
+}{
+	"shift":  {0.4, map[string]float64{"latency shift": 1}},
+	"tail":   {0.1, map[string]float64{"latency p95": 2, "latency p99": 1}},
+	"errors": {0.5, map[string]float64{"errors": 1, "": 0.3}}, // "": an error kind
+}
 
-func weightOf(metric string) float64 {
-	if w, ok := weights[metric]; ok {
-		return w
+// classOf is the class of a metric and its weight within it.
+func classOf(metric string) (string, float64) {
+	for name, c := range classes {
+		if w, ok := c.of[metric]; ok {
+			return name, w
+		}
 	}
-	return 0.3 // an error kind
+	return "errors", classes["errors"].of[""]
 }
 
 // judge gives every finding its verdict at look lk: fail when significant
@@ -113,29 +127,34 @@ func judge(ps []pairStat, o Options, lk look) []results.Finding {
 		js = append(js, latency(ps, name, eff, o, lk)...)
 		js = append(js, errorFindings(ps, name, o, lk)...)
 	}
-	// Error counts too small to ever be significant at this look leave the
-	// family (Tarone's rule for discrete tests: which are left out depends
-	// only on the counts' margins, so the error rate holds), which gives the
-	// rest more power.
-	var total float64
-	for i := range js {
-		if js[i].f.Verdict == "" {
-			total += weightOf(js[i].f.Metric)
-		}
+	decide(js, lk, true)
+	out := make([]results.Finding, 0, len(js)+1)
+	for _, j := range js {
+		out = append(out, j.f)
 	}
-	var idx []int
-	var pv, wv []float64
-	for i := range js {
-		w := weightOf(js[i].f.Metric)
-		if js[i].f.Verdict == "" && js[i].pMin <= lk.fail*w/total {
-			idx, pv, wv = append(idx, i), append(pv, js[i].f.P), append(wv, w)
-		}
+	if len(ps) > 0 && !ps[0].steps {
+		out = append(out, throughput(ps, o))
+	}
+	return out
+}
+
+// decide gives each judgement not yet decided its verdict at look lk: fail
+// when significant after Holm's correction (each finding weighted by its
+// share of this look's Alpha, see family) and the interval reaches the minimum effect; pass
+// when the interval's upper bound is below the margin the endpoint can
+// resolve; at the last look, pass what is below the minimum effect or shows
+// no evidence; otherwise inconclusive (keep going).
+func decide(js []judgement, lk look, classed bool) {
+	idx, levels := family(js, lk, classed)
+	pv := make([]float64, len(idx))
+	for k, i := range idx {
+		pv[k] = js[i].f.P
 	}
 	adj := make([]float64, len(js))
 	for i := range adj {
 		adj[i] = 1
 	}
-	for k, p := range holm(pv, wv) {
+	for k, p := range holm(pv, levels) {
 		adj[idx[k]] = p
 	}
 	for i := range js {
@@ -155,20 +174,59 @@ func judge(ps []pairStat, o Options, lk look) []results.Finding {
 			// The budget is spent, and the estimate is below the minimum
 			// effect or shows no evidence of a regression at all: pass,
 			// saying how much the data rule out.
-			j.f.Verdict, j.f.Reason = results.GatePass, j.upText+"; could not resolve the minimum effect within the budget"
-		default:
+			j.f.Verdict, j.f.Reason = results.GatePass, j.endText
+		case lk.max > 1:
 			j.f.Verdict = results.GateInconclusive
 			j.f.Reason = fmt.Sprintf("undecided after %d of at most %d pairs: %s", lk.pairs, lk.max, j.f.Reason)
+		default:
+			j.f.Verdict = results.GateInconclusive
 		}
 	}
-	out := make([]results.Finding, 0, len(js)+1)
-	for _, j := range js {
-		out = append(out, j.f)
+}
+
+// family lists the judgements tested at this look and each one's share of
+// the look's Alpha (summing to 1): by class when classed, else equal. A
+// finding whose smallest possible p-value (pMin, from the error counts'
+// margins alone) is above its level leaves the family, which raises the
+// others' levels; that repeats until none leaves. Which leave depends only on
+// the margins, so the error rate holds (Tarone's rule for discrete tests).
+func family(js []judgement, lk look, classed bool) (idx []int, levels []float64) {
+	class := func(i int) (string, float64, float64) {
+		if !classed {
+			return "", 1, 1
+		}
+		c, w := classOf(js[i].f.Metric)
+		return c, w, classes[c].share
 	}
-	if len(ps) > 0 && !ps[0].steps {
-		out = append(out, throughput(ps, o))
+	for i := range js {
+		if js[i].f.Verdict == "" {
+			idx = append(idx, i)
+		}
 	}
-	return out
+	for {
+		sums, shares := map[string]float64{}, map[string]float64{}
+		var total float64
+		for _, i := range idx {
+			c, w, share := class(i)
+			if sums[c] == 0 {
+				shares[c] = share
+				total += share
+			}
+			sums[c] += w
+		}
+		var keep []int
+		levels = levels[:0]
+		for _, i := range idx {
+			c, w, _ := class(i)
+			if l := shares[c] / total * w / sums[c]; js[i].pMin <= lk.fail*l {
+				keep, levels = append(keep, i), append(levels, l)
+			}
+		}
+		if len(keep) == len(idx) {
+			return idx, levels
+		}
+		idx = keep
+	}
 }
 
 func namesOf(ps []pairStat) []string {
@@ -268,7 +326,7 @@ func ratioJudgement(f results.Finding, d, base []float64, ref float64, eff Effec
 	up := math.Log(f.Upper)
 	f.Reason = fmt.Sprintf("%s went from %s to %s: %s (95%% interval %s…%s)", f.Metric, f.Baseline, f.Candidate, pct(f.Ratio), pct(f.Lower), pct(f.Upper))
 	j := judgement{f: f, matters: up >= margin, passes: up < resolve, small: m < margin,
-		upText: fmt.Sprintf("no regression of %s or more", pct(f.Upper))}
+		endText: fmt.Sprintf("no regression of %s or more; could not resolve the minimum effect within the budget", pct(f.Upper))}
 	j.passText = fmt.Sprintf("no regression of %s or more (upper bound %s)", pct(math.Exp(resolve)), pct(f.Upper))
 	if resolve > margin {
 		j.passText += fmt.Sprintf("; could not resolve %s within the budget", pct(math.Exp(margin)))
@@ -344,7 +402,7 @@ func rateJudgement(f results.Finding, bf, bn, cf, cn int64, scale float64, o Opt
 	// never make a finding inconclusive.
 	excess := float64(cf) - float64(bf)*float64(cn)/float64(bn)
 	j := judgement{f: f, matters: up >= margin, passes: up < resolve, small: cr-br < margin || excess < minExcess,
-		upText: fmt.Sprintf("no increase of %.2f points or more", up*100), pMin: fisherGreater(0, bn, bf+cf, cn-min(cn, bf+cf))}
+		endText: fmt.Sprintf("no increase of %.2f points or more; could not resolve the minimum effect within the budget", up*100), pMin: fisherGreater(0, bn, bf+cf, cn-min(cn, bf+cf))}
 	j.f.Reason = fmt.Sprintf("%s went from %s to %s (%+.2f points, 95%% interval %+.2f…%+.2f)", f.Metric, f.Baseline, f.Candidate,
 		(cr-br)*100, lo*100, up*100)
 	j.passText = fmt.Sprintf("no increase of %.2f points or more (upper bound %+.2f)", resolve*100, up*100)

@@ -34,26 +34,8 @@ func saved(g *results.Gate, p Pair, o Options) *results.Gate {
 		}
 		js = append(js, errorFindings(ps, name, o, lk)...)
 	}
-	var idx []int
-	var pv []float64
-	for i := range js {
-		if js[i].f.Verdict == "" {
-			idx, pv = append(idx, i), append(pv, js[i].f.P)
-		}
-	}
-	for k, adj := range holm(pv, nil) {
-		j := &js[idx[k]]
-		j.f.PAdjusted = adj
-		switch {
-		case adj <= o.Alpha && j.matters:
-			j.f.Verdict = results.GateFail
-			j.f.Reason += fmt.Sprintf("; p %.2g after Holm", adj)
-		case j.passes || !j.matters:
-			j.f.Verdict, j.f.Reason = results.GatePass, j.passText
-		default:
-			j.f.Verdict = results.GateInconclusive
-		}
-	}
+	// Not by class: there is no shift finding to carry the latency's share.
+	decide(js, lk, false)
 	for _, j := range js {
 		g.Findings = append(g.Findings, j.f)
 	}
@@ -82,7 +64,8 @@ func exceedance(name, metric string, base, cand *results.Histogram, q float64, m
 	matters := f.Ratio >= 1+eff.MinEffect && delta >= eff.MinDelta
 	f.Reason = fmt.Sprintf("%s went from %s to %s (%s; %.0f of %.0f candidate requests above the baseline's, %.0f expected)",
 		metric, f.Baseline, f.Candidate, pct(f.Ratio), above, n, n*p0)
-	return judgement{f: f, matters: matters, passText: fmt.Sprintf("%s: any shift is below the minimum effect or not significant (saved runs give no interval)", pct(f.Ratio))}
+	return judgement{f: f, matters: matters, small: !matters,
+		endText: fmt.Sprintf("%s: any shift is below the minimum effect or not significant (saved runs give no interval)", pct(f.Ratio))}
 }
 
 func endpointOf(s *results.Summary, name string) *results.Endpoint {

@@ -14,8 +14,8 @@ import (
 
 // Method names the statistics, for the report.
 const Method = "group-sequential over interleaved block pairs: t tests on per-pair log-ratios of mean log latency and " +
-	"Harrell–Davis p95/p99, Fisher's exact test on errors; weighted Holm across findings (Tarone for error counts); " +
-	"alpha spent over looks as t³, intervals as t^1.5, a Bonferroni level per look"
+	"Harrell–Davis p95/p99, Fisher's exact test on errors; alpha shared 40/10/50 by shift, tails and errors, weighted Holm " +
+	"across findings (Tarone for error counts); alpha spent over looks as t⁴, intervals as t^1.5, a Bonferroni level per look"
 
 // Build is the side a block runs against.
 type Build int
@@ -65,7 +65,6 @@ type Progress struct {
 	Spent, Budget   time.Duration
 	Looked          bool // a look was made after this pair
 	Undecided       int  // findings still undecided at the last look
-	Verdict         string
 }
 
 // Bounds of planned blocks.
@@ -102,34 +101,18 @@ func Run(ctx context.Context, r Runner, d Design, o Options) (*results.Gate, err
 	}
 	o, d = o.withDefaults(), d.withDefaults()
 	g := &results.Gate{Mode: "side-by-side", Method: Method, Findings: []results.Finding{}}
-	block := d.Block
-	var warm [2]*results.Summary
-	if d.Warmup > 0 {
-		for _, b := range order(d.Rand) {
-			s, err := r.Run(ctx, Block{Build: b, Warmup: true, Length: d.Warmup})
-			if err != nil {
-				return nil, fmt.Errorf("warm-up of the %s: %w", b, err)
-			}
-			warm[b] = s
-		}
-		if block == 0 && warm[0].Kind != results.KindScenario {
-			block = planBlock(warm, d)
-		}
+	block, scenario, err := warmUp(ctx, r, d)
+	if err != nil {
+		return nil, err
 	}
-	if block == 0 && d.RarestRate > 0 {
-		block = planBlock([2]*results.Summary{}, d)
-	}
-	if block == 0 {
-		block = 3 * time.Second
-	}
-	if warm[0] == nil || warm[0].Kind != results.KindScenario {
+	if !scenario {
 		g.Block = block // a scenario's runner sizes its own blocks
 	}
 	var ps []pairStat
 	var at []int // the looks, fixed after the first pair
 	var spent time.Duration
 	next, looked := 0, 0
-	for k := 1; ; k++ {
+	for {
 		p, took, err := runPair(ctx, r, block, d.Rand)
 		if err != nil {
 			if errors.Is(err, context.Canceled) || ctx.Err() != nil {
@@ -138,9 +121,7 @@ func Run(ctx context.Context, r Runner, d Design, o Options) (*results.Gate, err
 			}
 			return nil, err
 		}
-		if g.LoadTest == "" {
-			g.LoadTest, g.Env = p.Baseline.LoadTest, p.Baseline.Env
-		}
+		g.LoadTest, g.Env = cmp.Or(g.LoadTest, p.Baseline.LoadTest), cmp.Or(g.Env, p.Baseline.Env)
 		spent += took
 		if p.Baseline.Generator != nil || p.Candidate.Generator != nil {
 			// Latencies that hold the generator's own queueing say nothing
@@ -150,35 +131,56 @@ func Run(ctx context.Context, r Runner, d Design, o Options) (*results.Gate, err
 				g.LoadSpent = spent
 				return partial(g, ps, o, at, looked, fmt.Sprintf("stopped: the generator was the limit in %d block pairs", g.RefusedPairs)), ErrGenerator
 			}
-			k--
 			continue
 		}
 		ps = append(ps, statsOf(p))
+		k := len(ps)
 		if at == nil {
 			at = schedule(d.Pilot, maxPairs(d, took))
 		}
 		pr := Progress{Pairs: k, MaxPairs: at[len(at)-1], Spent: spent, Budget: d.MaxDuration}
+		var lk look
 		if k == at[next] {
-			lk := lookAt(o, at, next)
-			finish(g, ps, o, lk)
-			looked = k
-			g.LoadSpent = spent
-			pr.Looked, pr.Verdict = true, g.Verdict
-			pr.Undecided = countVerdict(g.Findings, results.GateInconclusive) + countVerdict(g.Findings, results.GateInsufficient)
-			if d.Progress != nil {
-				d.Progress(pr)
-			}
-			if lk.last || g.Verdict == results.GateFail || pr.Undecided == 0 {
-				g.Notes = append(g.Notes, stopNote(g, lk, g.Block, spent, d.MaxDuration))
-				return g, nil
-			}
+			lk = lookAt(o, at, next)
 			next++
-			continue
+			finish(g, ps, o, lk)
+			looked, g.LoadSpent = k, spent
+			pr.Looked = true
+			pr.Undecided = countVerdict(g.Findings, results.GateInconclusive) + countVerdict(g.Findings, results.GateInsufficient)
 		}
 		if d.Progress != nil {
 			d.Progress(pr)
 		}
+		if pr.Looked && (lk.last || g.Verdict == results.GateFail || pr.Undecided == 0) {
+			g.Notes = append(g.Notes, stopNote(g, lk, g.Block, spent, d.MaxDuration))
+			return g, nil
+		}
 	}
+}
+
+// warmUp runs each build's discarded warm-up and plans the block length
+// from it (or from Design.RarestRate); scenario says the blocks are a
+// scenario's runs, which size themselves.
+func warmUp(ctx context.Context, r Runner, d Design) (block time.Duration, scenario bool, err error) {
+	block = d.Block
+	var warm [2]*results.Summary
+	if d.Warmup > 0 {
+		for _, b := range order(d.Rand) {
+			s, err := r.Run(ctx, Block{Build: b, Warmup: true, Length: d.Warmup})
+			if err != nil {
+				return 0, false, fmt.Errorf("warm-up of the %s: %w", b, err)
+			}
+			warm[b] = s
+		}
+		scenario = warm[0].Kind == results.KindScenario
+		if block == 0 && !scenario {
+			block = planBlock(warm, d)
+		}
+	}
+	if block == 0 && d.RarestRate > 0 {
+		block = planBlock([2]*results.Summary{}, d)
+	}
+	return cmp.Or(block, 3*time.Second), scenario, nil
 }
 
 // order is the order of one pair: baseline first or candidate first, at

@@ -241,3 +241,43 @@ func TestRunRefusesGeneratorLimitedBlocks(t *testing.T) {
 	assert.NotEqual(t, results.GatePass, g.Verdict)
 	assert.Contains(t, strings.Join(g.Notes, " "), "the generator was the limit in 3 block pairs")
 }
+
+// TestFamily: each look's Alpha is shared by class (shift, tails, errors),
+// split within a class by weight among the findings that could reach
+// significance; a class with none gives its share to the others, and the
+// levels always sum to the whole.
+func TestFamily(t *testing.T) {
+	j := func(metric string, pMin float64) judgement {
+		return judgement{f: results.Finding{Metric: metric}, pMin: pMin}
+	}
+	lk := look{fail: 0.01}
+	cases := []struct {
+		name  string
+		js    []judgement
+		want  []float64 // each finding's level, 0 for left out
+		plain bool
+	}{
+		{"every class", []judgement{j("latency shift", 0), j("latency shift", 0), j("latency p95", 0), j("latency p99", 0), j("errors", 0)},
+			[]float64{0.2, 0.2, 0.1 * 2 / 3, 0.1 / 3, 0.5}, false},
+		{"no error counts: latency takes it all", []judgement{j("latency shift", 0), j("latency p95", 0), j("errors", 0.5)},
+			[]float64{0.8, 0.2, 0}, false},
+		{"an error kind weighs less than the rate", []judgement{j("latency shift", 0), j("errors", 1e-6), j("error kind timeout", 1e-6)},
+			[]float64{0.4 / 0.9, 0.5 / 1.3 / 0.9, 0.5 * 0.3 / 1.3 / 0.9}, false},
+		{"leaving raises the rest, once", []judgement{j("latency shift", 0), j("errors", 0.0012), j("errors", 0.003)},
+			[]float64{0.4 / 0.9, 0.5 / 0.9, 0}, false},
+		{"saved runs: equal shares", []judgement{j("latency p95", 0), j("errors", 0)}, []float64{0.5, 0.5}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			idx, levels := family(c.js, lk, !c.plain)
+			got := make([]float64, len(c.js))
+			var sum float64
+			for k, i := range idx {
+				got[i] = levels[k]
+				sum += levels[k]
+			}
+			assert.InDeltaSlice(t, c.want, got, 1e-9)
+			assert.InDelta(t, 1, sum, 1e-9, "the levels spend the look's whole share")
+		})
+	}
+}

@@ -40,8 +40,12 @@ type pacer struct {
 	cpu      *saturation   // the generator's own CPU, if watched
 	onDrop   func(n int64) // live metric, if set
 
-	skips      atomic.Pointer[[]skip] // in order of from; replaced, never changed, so reads take no lock
-	mu         sync.Mutex
+	// skips, in order of from, grow by one at each drop: appended under mu,
+	// read under its read lock (copying the list on every drop, to read
+	// without a lock, cost a saturated generator time and memory quadratic
+	// in its drops).
+	mu         sync.RWMutex
+	skips      []skip
 	dropped    int64
 	dropsBySec []int64
 }
@@ -144,21 +148,14 @@ func (p *pacer) overdue(k int64, elapsed time.Duration) int64 {
 
 func (p *pacer) drop(fromHit, n int64, elapsed time.Duration) {
 	p.mu.Lock()
-	var old []skip
-	if sp := p.skips.Load(); sp != nil {
-		old = *sp
-	}
 	by := n
-	if len(old) > 0 {
-		by += old[len(old)-1].by
+	if k := len(p.skips); k > 0 {
+		by += p.skips[k-1].by
+		if p.skips[k-1].from == fromHit {
+			p.skips = p.skips[:k-1]
+		}
 	}
-	next := append(make([]skip, 0, len(old)+1), old...)
-	if len(next) > 0 && next[len(next)-1].from == fromHit {
-		next[len(next)-1].by = by
-	} else {
-		next = append(next, skip{fromHit, by})
-	}
-	p.skips.Store(&next)
+	p.skips = append(p.skips, skip{fromHit, by})
 	p.dropped += n
 	sec := int(elapsed / time.Second)
 	for len(p.dropsBySec) <= sec {
@@ -173,22 +170,19 @@ func (p *pacer) drop(fromHit, n int64, elapsed time.Duration) {
 
 // skipAt is how many slots the hit seq is shifted by drops before it.
 func (p *pacer) skipAt(seq int64) int64 {
-	sp := p.skips.Load()
-	if sp == nil {
-		return 0
-	}
-	skips := *sp
-	i := sort.Search(len(skips), func(i int) bool { return skips[i].from > seq })
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	i := sort.Search(len(p.skips), func(i int) bool { return p.skips[i].from > seq })
 	if i == 0 {
 		return 0
 	}
-	return skips[i-1].by
+	return p.skips[i-1].by
 }
 
 // drops returns the count of dropped sends and their seconds.
 func (p *pacer) drops() (int64, []int64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.mu.RLock()
+	defer p.mu.RUnlock()
 	return p.dropped, append([]int64(nil), p.dropsBySec...)
 }
 

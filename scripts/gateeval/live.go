@@ -10,13 +10,16 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/probe-dev/probe/results"
 	"github.com/probe-dev/probe/scripts/internal/shopproc"
 )
 
-// liveRuns runs n real gates a case (2n for A/A) against two demo shops.
-func liveRuns(ctx context.Context, cs []evalCase, n int) ([]*row, error) {
+// liveRuns runs n real gates a case (2n for A/A) against two demo shops of
+// its own, lanes cases at a time; a case with a CPU hog runs alone, since its
+// hog would fall on every case beside it.
+func liveRuns(ctx context.Context, cs []evalCase, n, lanes int) ([]*row, error) {
 	dir, err := os.MkdirTemp("", "gateeval-")
 	if err != nil {
 		return nil, err
@@ -30,45 +33,65 @@ func liveRuns(ctx context.Context, cs []evalCase, n int) ([]*row, error) {
 	if err := os.WriteFile(suite, []byte(suiteYAML()), 0o600); err != nil {
 		return nil, err
 	}
-	var rows []*row
-	for _, c := range cs {
-		r := &row{c: c}
-		runs := n
-		if c.cand == nil {
-			runs = 2 * n
-		}
-		baseURL, stopBase, err := shopproc.Start(ctx, probe, faultFlags(faultsOf(c, false))...)
-		if err != nil {
-			return nil, err
-		}
-		candURL, stopCand, err := shopproc.Start(ctx, probe, faultFlags(faultsOf(c, true))...)
-		if err != nil {
-			stopBase()
-			return nil, err
-		}
-		stopHog := func() {}
-		if c.hog {
-			stopHog = hog(ctx)
-		}
-		for i := range runs {
-			g, err := liveGate(ctx, probe, suite, baseURL, candURL, filepath.Join(dir, fmt.Sprintf("gate-%d", i)))
-			if err != nil {
-				stopHog()
-				stopBase()
-				stopCand()
-				return nil, err
-			}
-			r.add(g)
-			if (c.want == "pass") != (g.Verdict == results.GatePass) {
-				fmt.Fprintf(os.Stderr, "%s: gate %s, want %s\n", c.name, g.Verdict, c.want)
-			}
-		}
-		stopHog()
-		stopBase()
-		stopCand()
-		rows = append(rows, r)
+	rows := make([]*row, len(cs))
+	errs := make([]error, len(cs))
+	run := func(i int) {
+		rows[i], errs[i] = liveCase(ctx, cs[i], n, probe, suite, filepath.Join(dir, fmt.Sprint(i)))
 	}
-	return rows, nil
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range max(lanes, 1) {
+		wg.Go(func() {
+			for i := range jobs {
+				run(i)
+			}
+		})
+	}
+	for i, c := range cs {
+		if !c.hog {
+			jobs <- i
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	for i, c := range cs {
+		if c.hog {
+			run(i)
+		}
+	}
+	return rows, errors.Join(errs...)
+}
+
+// liveCase runs one case's gates, one after another, against two demo shops
+// started for it.
+func liveCase(ctx context.Context, c evalCase, n int, probe, suite, dir string) (*row, error) {
+	r := &row{c: c}
+	runs := n
+	if c.cand == nil {
+		runs = 2 * n
+	}
+	baseURL, stopBase, err := shopproc.Start(ctx, probe, faultFlags(faultsOf(c, false))...)
+	if err != nil {
+		return nil, err
+	}
+	defer stopBase()
+	candURL, stopCand, err := shopproc.Start(ctx, probe, faultFlags(faultsOf(c, true))...)
+	if err != nil {
+		return nil, err
+	}
+	defer stopCand()
+	if c.hog {
+		defer hog(ctx)()
+	}
+	for i := range runs {
+		g, err := liveGate(ctx, probe, suite, baseURL, candURL, filepath.Join(dir, fmt.Sprintf("gate-%d", i)))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		r.add(g)
+		fmt.Fprintf(os.Stderr, "%s: gate %d of %d: %s (want %s), %s of load\n", c.name, i+1, runs, g.Verdict, c.want, g.LoadSpent.Round(time.Second))
+	}
+	return r, nil
 }
 
 // liveGate runs one probe gate and reads back the gate it wrote.
