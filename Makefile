@@ -46,6 +46,6 @@ schema:
 
 ## gate-eval: the gate on realistic traffic: its own decision code on 2000
 ## simulated gates a case, then 5 real gates a case (10 for A/A) against two
-## demo shops (slow: about two hours)
+## demo shops each, four cases at a time (slow: about two hours)
 gate-eval: setup
-	$(GO) run ./scripts/gateeval -sim 2000 -live 5
+	$(GO) run ./scripts/gateeval -sim 2000 -live 5 -lanes 4

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -15,15 +16,26 @@ import (
 // header map, which vegeta hands back as the result's Headers.
 const bodyBytesHeader = "X-Probe-Body-Bytes" // canonical form
 
-// countingTransport wraps every response body in a counter.
-type countingTransport struct{ http.RoundTripper }
+// countingTransport wraps every response body in a counter, and counts the
+// requests the target holds (atTarget, if set): from the request's start to
+// its body's close, which is what vegeta's workers wait on the target for.
+type countingTransport struct {
+	http.RoundTripper
+	atTarget *atomic.Int64
+}
 
 func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	held := t.atTarget
+	if held == nil {
+		held = new(atomic.Int64)
+	}
+	held.Add(1)
 	res, err := t.RoundTripper.RoundTrip(req)
 	if err != nil || res.Header == nil {
+		held.Add(-1)
 		return res, err
 	}
-	res.Body = &countingBody{ReadCloser: res.Body, header: res.Header}
+	res.Body = &countingBody{ReadCloser: res.Body, header: res.Header, held: held}
 	return res, nil
 }
 
@@ -31,6 +43,16 @@ type countingBody struct {
 	io.ReadCloser
 	header http.Header
 	n      int64
+	held   *atomic.Int64
+	closed bool
+}
+
+func (b *countingBody) Close() error {
+	if !b.closed {
+		b.closed = true
+		b.held.Add(-1)
+	}
+	return b.ReadCloser.Close()
 }
 
 func (b *countingBody) Read(p []byte) (int, error) {

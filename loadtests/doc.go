@@ -4,9 +4,11 @@
 // The profile's phases become a vegeta Pacer (an open model: requests leave on
 // schedule whatever the target does); results stream into per-endpoint HDR
 // histograms and a one-second timeline, so memory stays flat however long the
-// test runs. Bodies are counted, not kept. When probe itself is short of CPU
-// (saturation.go) the pacer drops sends rather than start workers that only
-// queue, and the summary names the generator as the limit. OptionsFor is the one place the
+// test runs. Bodies are counted, not kept. A new worker starts only when the
+// busy ones wait on the target (the transport counts the requests it holds);
+// when they wait on probe itself, for CPU (saturation.go) or for their results
+// to be taken, sends go late, and short of CPU they are dropped, and the
+// summary names the generator as the limit. OptionsFor is the one place the
 // rules of sending load live (protected environments, headers, variables,
 // redaction), for every command that sends it.
 //

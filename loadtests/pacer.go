@@ -13,16 +13,18 @@ import (
 // shard i of n is the schedule's request k·n+i. It also learns when the attack
 // began, so that each result's due time is known.
 //
-// It drops sends, as k6 drops iterations, when the generator itself is the
-// bottleneck: a send that would need a new worker while the generator is
-// short of CPU (see saturation). vegeta adds a worker for every tick that finds none idle: while
-// the workers wait on the target that is what the target needs, but on a
-// CPU-bound generator each one adds a goroutine and a connection to the
-// queue and spirals. Dropping instead keeps the sends it can make on
-// schedule and the workers bounded by what the target holds, not by missed
-// ticks. Drops are counted, by second, never hidden. A send held up by a
-// target that holds every worker (--max-workers reached) is sent late, not
-// dropped, so that its latency from when it was due shows the stall.
+// vegeta adds a worker for every tick that finds none idle: while the
+// workers wait on the target that is what the target needs, but when they
+// wait on probe itself (CPU, see saturation, or results not yet taken) each
+// new one adds a goroutine and a connection to the queue and spirals. So a
+// worker starts only while the target holds most busy workers (waitOnProbe);
+// otherwise the send waits and goes late, and when the generator is short of
+// CPU and already dropAfter behind it is dropped, as k6 drops iterations.
+// That keeps the sends it can make on schedule and the workers bounded by
+// what the target holds, not by missed ticks. Drops are counted, by second,
+// never hidden. A send held up by a target that holds every worker
+// (--max-workers reached) is sent late, not dropped, so that its latency from
+// when it was due shows the stall.
 type pacer struct {
 	sched   Schedule
 	shard   int64
@@ -34,6 +36,7 @@ type pacer struct {
 	// What the drop rule reads: results the collector has taken. Sends
 	// handed to vegeta are Pace's hits.
 	answered atomic.Int64
+	atTarget atomic.Int64  // requests the target holds now (the transport counts them)
 	workers  int64         // vegeta's workers so far (they never end before the attack)
 	window   int64         // the growWindow the last start fell in
 	started  int64         // workers started in it
@@ -95,8 +98,8 @@ func (p *pacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 		case !p.cpu.mayGrow() && elapsed-due > dropAfter:
 			// drop, below: short of CPU for a while, not one pause of a
 			// busy machine (which is sent late, and counted so)
-		case !p.cpu.mayGrow():
-			return growWait, false
+		case !p.cpu.mayGrow() || p.waitOnProbe():
+			return growWait, false // sent late: more workers would only queue on probe itself
 		case !p.mayStart(elapsed):
 			return growWait, false // sent late, when a worker frees or the next window lets one start
 		default:
@@ -122,6 +125,12 @@ const (
 	growWindow = 100 * time.Millisecond
 	growWait   = time.Millisecond
 )
+
+// waitOnProbe reports whether most busy workers wait on probe, not on the
+// target: their results not yet taken, or the CPU to run them. Then the
+// target does not need more workers; probe is the bottleneck, and a new
+// worker (and its connection) would only add to the queue and the memory.
+func (p *pacer) waitOnProbe() bool { return 2*p.atTarget.Load() < p.workers }
 
 // mayStart reports whether one more worker may start now.
 func (p *pacer) mayStart(elapsed time.Duration) bool {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/probe-dev/probe/results"
@@ -80,7 +81,7 @@ func Run(ctx context.Context, lt *suite.LoadTest, o Options) (*results.Summary, 
 	inflight, cutInflight := context.WithCancel(context.WithoutCancel(ctx))
 	defer cutInflight()
 	atk := vegeta.NewAttacker(
-		vegeta.Client(newClient(inflight, lt.Timeout.Std(), o.Connections)),
+		vegeta.Client(newClient(inflight, lt.Timeout.Std(), o.Connections, &p.atTarget)),
 		vegeta.Workers(o.Workers), vegeta.MaxWorkers(o.MaxWorkers), vegeta.MaxBody(0), // bodies counted, not kept: body.go
 	)
 	log := o.Log.With("loadtest", lt.Name, "env", o.Env)
@@ -261,7 +262,7 @@ func withDefaults(o Options) Options {
 // newClient is vegeta's HTTP client: HTTP/1.1 with keep-alive, a bounded
 // number of connections per host and the request timeout. Its connections
 // are all closed when ctx ends, which cuts requests still in flight.
-func newClient(ctx context.Context, timeout time.Duration, conns int) *http.Client {
+func newClient(ctx context.Context, timeout time.Duration, conns int, atTarget *atomic.Int64) *http.Client {
 	cut := &connSet{conns: map[net.Conn]struct{}{}}
 	context.AfterFunc(ctx, cut.closeAll)
 	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
@@ -282,7 +283,7 @@ func newClient(ctx context.Context, timeout time.Duration, conns int) *http.Clie
 	}
 	return &http.Client{
 		Timeout:       timeout,
-		Transport:     countingTransport{tr},
+		Transport:     countingTransport{tr, atTarget},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }

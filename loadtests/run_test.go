@@ -3,6 +3,7 @@ package loadtests
 import (
 	"bytes"
 	"context"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -306,4 +307,47 @@ func TestLateSendsCountedLive(t *testing.T) {
 	assert.Equal(t, float64(s.Dropped), testutil.ToFloat64(m.dropped.WithLabelValues("late", "dev")))
 	require.NotNil(t, s.Generator)
 	assert.Equal(t, s.Dropped, s.Generator.Dropped)
+}
+
+// TestTransportCountsWhatTheTargetHolds: the client counts a request from
+// its start until its body is closed, whatever the answer, and not one that
+// failed to connect: what the pacer reads to tell a target that holds the
+// workers from a generator that does.
+func TestTransportCountsWhatTheTargetHolds(t *testing.T) {
+	arrived, release := make(chan struct{}), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		arrived <- struct{}{}
+		<-release
+		_, _ = w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	var held atomic.Int64
+	client := newClient(t.Context(), 10*time.Second, 4, &held)
+	type answer struct {
+		res *http.Response
+		err error
+	}
+	got := make(chan answer, 2)
+	for range 2 {
+		go func() {
+			res, err := client.Get(srv.URL)
+			got <- answer{res, err}
+		}()
+	}
+	<-arrived
+	<-arrived
+	assert.Equal(t, int64(2), held.Load(), "both at the target")
+	close(release)
+	for range 2 {
+		a := <-got
+		require.NoError(t, a.err)
+		_, _ = io.Copy(io.Discard, a.res.Body)
+		require.NoError(t, a.res.Body.Close())
+		require.NoError(t, a.res.Body.Close(), "a second close counts nothing")
+	}
+	assert.Zero(t, held.Load(), "answered and closed")
+
+	_, err := client.Get("http://127.0.0.1:1/refused")
+	require.Error(t, err)
+	assert.Zero(t, held.Load(), "a request that never reached a target")
 }

@@ -129,3 +129,40 @@ func TestRarestRate(t *testing.T) {
 	assert.InDelta(t, 30, RarestRate(lt, 3), 0.01)
 	assert.Zero(t, RarestRate(&suite.LoadTest{}, 1))
 }
+
+// TestPacerStartsWorkersForTheTarget: with every worker busy, a new one
+// starts only while the target holds most of them; when they wait on probe
+// itself (results not taken, no CPU) the send waits and goes late instead.
+func TestPacerStartsWorkersForTheTarget(t *testing.T) {
+	s := NewSchedule([]*suite.Phase{{Constant: &suite.ConstantPhase{Rate: rate("1000/s"), Duration: dur(10 * time.Second)}}}, ScheduleOptions{})
+	cases := []struct {
+		name     string
+		atTarget int64
+		grows    bool
+	}{
+		{"the target holds every worker", 64, true},
+		{"the target holds most", 40, true},
+		{"they wait on probe", 10, false},
+		{"none at the target", 0, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := newPacer(s, 0, 1, 0, 0)
+			p.workers = 64
+			p.atTarget.Store(c.atTarget)
+			// 64 sends out and none answered: every worker is busy, and
+			// send 64 was due at 64ms.
+			wait, stop := p.Pace(100*time.Millisecond, 64)
+			require.False(t, stop)
+			if c.grows {
+				assert.Zero(t, wait, "sent now, by a new worker")
+				assert.Equal(t, int64(65), p.workers)
+			} else {
+				assert.Equal(t, growWait, wait, "waits for a worker, to go late")
+				assert.Equal(t, int64(64), p.workers)
+			}
+			dropped, _ := p.drops()
+			assert.Zero(t, dropped, "not short of CPU: never dropped")
+		})
+	}
+}

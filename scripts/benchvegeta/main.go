@@ -1,241 +1,144 @@
 // Command benchvegeta runs `probe load` beside the vegeta CLI against one demo
-// shop on loopback, in one run, and prints ratios: the highest rate each
-// sustains, and probe's peak memory for a short and a long run at one rate.
-// Machines are shared and noisy, so it reports ratios, not absolute speeds.
+// shop on loopback, in one run, and prints the load generator's table: the
+// highest rate each sustains, CPU per 100k requests, probe at 80% and at
+// twice its own maximum, and probe's memory over a long run. Every figure is
+// the median of -runs runs. Machines are shared and noisy, so the goals are
+// ratios (probe against vegeta, or probe against itself), not speeds.
 //
 // Usage (from the repository root; make bench runs it):
 //
-//	go run ./scripts/benchvegeta [-rates 2000,4000,8000] [-step 5s] [-memrate 1000]
+//	go run ./scripts/benchvegeta [-rates 2000,4000,...] [-step 5s] [-runs 3]
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/probe-dev/probe/results"
 	"github.com/probe-dev/probe/scripts/internal/shopproc"
 )
 
+type config struct {
+	rates       []int
+	step        time.Duration // each rate of the search, and each run at a rate
+	runs        int           // medians of this many
+	cpuRate     int           // the low rate CPU per request is compared at
+	cpuFor      time.Duration // how long that runs
+	memRate     int           // the rate of the memory drift
+	short, long time.Duration // its two runs
+}
+
 func main() {
-	rates := flag.String("rates", "2000,4000,8000,12000,16000,20000,24000,32000", "rates to try, per second, in order")
-	step := flag.Duration("step", 5*time.Second, "how long each rate runs")
-	memRate := flag.Int("memrate", 1000, "rate of the memory comparison, per second")
-	short := flag.Duration("short", 10*time.Second, "short run of the memory comparison")
-	long := flag.Duration("long", 60*time.Second, "long run of the memory comparison")
+	var c config
+	rates := flag.String("rates", "2000,4000,6000,8000,10000,12000,14000,16000,20000,24000", "rates of the search for each tool's maximum, per second, ascending")
+	flag.DurationVar(&c.step, "step", 5*time.Second, "how long each run at a rate lasts")
+	flag.IntVar(&c.runs, "runs", 3, "runs per figure (the median is shown)")
+	flag.IntVar(&c.cpuRate, "cpurate", 1000, "rate of the low-rate CPU comparison, per second")
+	flag.DurationVar(&c.cpuFor, "cpufor", 20*time.Second, "length of the low-rate CPU comparison")
+	flag.IntVar(&c.memRate, "memrate", 2000, "rate of the memory-drift comparison, per second")
+	flag.DurationVar(&c.short, "short", 10*time.Second, "short run of the memory-drift comparison")
+	flag.DurationVar(&c.long, "long", 60*time.Second, "long run of the memory-drift comparison")
 	flag.Parse()
+	for _, f := range strings.Split(*rates, ",") {
+		r, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || r <= 0 || (len(c.rates) > 0 && r <= c.rates[len(c.rates)-1]) {
+			fmt.Fprintf(os.Stderr, "benchvegeta: -rates: %q is not a rate above the one before it\n", f)
+			os.Exit(2)
+		}
+		c.rates = append(c.rates, r)
+	}
+	if c.runs < 1 {
+		fmt.Fprintln(os.Stderr, "benchvegeta: -runs: want at least 1")
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *rates, *step, *memRate, *short, *long); err != nil {
+	if err := run(ctx, c); err != nil {
 		fmt.Fprintln(os.Stderr, "benchvegeta:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, rateList string, step time.Duration, memRate int, short, long time.Duration) error {
+func run(ctx context.Context, c config) error {
 	dir, err := os.MkdirTemp("", "benchvegeta-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	probe := filepath.Join(dir, "probe")
-	vegeta := filepath.Join(dir, "vegeta")
-	for bin, pkg := range map[string]string{probe: "./cmd/probe"} {
+	b := bench{dir: dir, probe: filepath.Join(dir, "probe"), vegeta: filepath.Join(dir, "vegeta"), runs: c.runs}
+	// vegeta is pinned in go.mod as a tool: the CLI of the very version
+	// probe uses as its engine.
+	for bin, pkg := range map[string]string{b.probe: "./cmd/probe", b.vegeta: "github.com/tsenart/vegeta/v12"} {
 		if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
 			return fmt.Errorf("build %s: %v\n%s", pkg, err, out)
 		}
 	}
-	// vegeta is pinned in go.mod as a tool.
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", vegeta, "github.com/tsenart/vegeta/v12").CombinedOutput(); err != nil {
-		return fmt.Errorf("build vegeta: %v\n%s", err, out)
-	}
-	base, stopShop, err := shopproc.Start(ctx, probe)
+	base, stopShop, err := shopproc.Start(ctx, b.probe)
 	if err != nil {
 		return err
 	}
 	defer stopShop()
-	target := base + "/api/health"
+	b.base = base
+	fmt.Printf("target %s/api/health (the demo shop, on the same machine), %d cores, %s; medians of %d\n\n",
+		base, runtime.NumCPU(), c.step, c.runs)
 
-	fmt.Printf("target %s, %s per rate\n\n", target, step)
-	fmt.Printf("%8s  %14s  %14s\n", "RATE/s", "probe achieved", "vegeta achieved")
-	var bestProbe, bestVegeta int
-	for _, f := range strings.Split(rateList, ",") {
-		rate, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || rate <= 0 {
-			return fmt.Errorf("-rates: %q is not a rate", f)
-		}
-		p, err := probeRun(ctx, probe, dir, base, rate, step)
-		if err != nil {
-			return err
-		}
-		v, err := vegetaRun(ctx, vegeta, target, rate, step)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("%8d  %14s  %14s\n", rate, p, v)
-		if p.sustains(rate) {
-			bestProbe = rate
-		}
-		if v.sustains(rate) {
-			bestVegeta = rate
-		}
+	maxP, maxV, err := b.search(ctx, c.rates, c.step)
+	if err != nil {
+		return err
 	}
-	fmt.Printf("\nhighest sustained rate: probe %d/s, vegeta %d/s", bestProbe, bestVegeta)
-	if bestVegeta > 0 {
-		fmt.Printf(", ratio probe/vegeta %.2f (goal ≥ 1.0)", float64(bestProbe)/float64(bestVegeta))
+	if maxP == 0 || maxV == 0 {
+		return fmt.Errorf("no rate of -rates was sustained (probe %d/s, vegeta %d/s): start lower", maxP, maxV)
+	}
+	var t table
+	t.add("maximum sustained rate", fmt.Sprintf("%d/s", maxP), fmt.Sprintf("%d/s", maxV), ratio(float64(maxP), float64(maxV)), "≥ 1.2", float64(maxP) >= 1.2*float64(maxV))
+	steps := []func() error{
+		func() error { return b.cpuRow(ctx, &t, c.cpuRate, c.cpuFor) },
+		func() error { return b.cpuRow(ctx, &t, maxP, c.step) },
+		func() error { return b.nearMax(ctx, &t, maxP, c.step) },
+		func() error { return b.overMax(ctx, &t, 2*maxP, c.step) },
+		func() error { return b.drift(ctx, &t, c.memRate, c.short, c.long) },
+	}
+	for _, s := range steps {
+		if err := s(); err != nil {
+			return err
+		}
 	}
 	fmt.Println()
-
-	rssShort, err := probePeak(ctx, probe, dir, base, memRate, short)
-	if err != nil {
-		return err
-	}
-	rssLong, err := probePeak(ctx, probe, dir, base, memRate, long)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("probe peak memory at %d/s: %s run %.1f MiB, %s run %.1f MiB, ratio %.2f (goal within 1.10)\n",
-		memRate, short, mib(rssShort), long, mib(rssLong), float64(rssLong)/float64(rssShort))
+	t.print()
 	return nil
 }
 
-type outcome struct {
-	achieved float64
-	success  float64
+// table is the benchmark's result, printed as Markdown for the README.
+type table struct{ rows [][]string }
+
+func (t *table) add(what, probe, vegeta, ratio, goal string, met bool) {
+	m := "yes"
+	if !met {
+		m = "**no**"
+	}
+	t.rows = append(t.rows, []string{what, probe, vegeta, ratio, goal, m})
 }
 
-func (o outcome) String() string { return fmt.Sprintf("%.0f (%.1f%% ok)", o.achieved, o.success*100) }
-
-// sustains: within 1% of the rate, and 99% of requests succeeded.
-func (o outcome) sustains(rate int) bool {
-	return o.achieved >= 0.99*float64(rate) && o.success >= 0.99
-}
-
-func suiteFile(dir, url string, rate int, d time.Duration) (string, error) {
-	path := filepath.Join(dir, fmt.Sprintf("suite-%d-%s.yaml", rate, d))
-	text := fmt.Sprintf(`environments:
-  bench: {base_url: %q}
-loadtests:
-  - name: bench
-    targets: [{name: health, path: /api/health}]
-    profile: [{constant: {rate: %d/s, duration: %s}}]
-    limits: {max_duration: %s, max_requests: %d}
-`, url, rate, d, d+10*time.Second, rate*int(d.Seconds()+1))
-	return path, os.WriteFile(path, []byte(text), 0o600)
-}
-
-func probeCmd(ctx context.Context, probe, dir, url string, rate int, d time.Duration) (*exec.Cmd, string, error) {
-	suite, err := suiteFile(dir, url, rate, d)
-	if err != nil {
-		return nil, "", err
-	}
-	out := filepath.Join(dir, "out")
-	cmd := exec.CommandContext(ctx, probe, "load", "bench", "--env", "bench", "--suite", suite, "--out", out, "--no-abort")
-	return cmd, filepath.Join(out, "bench-bench.json"), nil
-}
-
-func probeRun(ctx context.Context, probe, dir, url string, rate int, d time.Duration) (outcome, error) {
-	cmd, summary, err := probeCmd(ctx, probe, dir, url, rate, d)
-	if err != nil {
-		return outcome{}, err
-	}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
-			return outcome{}, fmt.Errorf("probe load: %v\n%s", err, out)
-		}
-	}
-	f, err := os.Open(summary)
-	if err != nil {
-		return outcome{}, err
-	}
-	defer f.Close()
-	s, err := results.ReadSummary(f)
-	if err != nil {
-		return outcome{}, err
-	}
-	return outcome{achieved: s.AchievedRate(), success: 1 - s.Overall.ErrorRate()}, nil
-}
-
-func vegetaRun(ctx context.Context, vegeta, target string, rate int, d time.Duration) (outcome, error) {
-	attack := exec.CommandContext(ctx, vegeta, "attack", "-rate", strconv.Itoa(rate), "-duration", d.String(), "-max-workers", "10000")
-	attack.Stdin = strings.NewReader("GET " + target + "\n")
-	raw, err := attack.Output()
-	if err != nil {
-		return outcome{}, fmt.Errorf("vegeta attack: %w", err)
-	}
-	report := exec.CommandContext(ctx, vegeta, "report", "-type", "json")
-	report.Stdin = bytes.NewReader(raw)
-	js, err := report.Output()
-	if err != nil {
-		return outcome{}, fmt.Errorf("vegeta report: %w", err)
-	}
-	var r struct {
-		Rate    float64 `json:"rate"`
-		Success float64 `json:"success"`
-	}
-	if err := json.Unmarshal(js, &r); err != nil {
-		return outcome{}, fmt.Errorf("vegeta report: %w", err)
-	}
-	return outcome{achieved: r.Rate, success: r.Success}, nil
-}
-
-// probePeak runs probe load and returns its peak resident memory in bytes,
-// read from the kernel's high-water mark while it runs. (The rusage of a
-// child would report this process's size when it is larger.)
-func probePeak(ctx context.Context, probe, dir, url string, rate int, d time.Duration) (int64, error) {
-	cmd, _, err := probeCmd(ctx, probe, dir, url, rate, d)
-	if err != nil {
-		return 0, err
-	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		return 0, err
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
-	var peak int64
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case err := <-done:
-			if err != nil {
-				return 0, fmt.Errorf("probe load: %v\n%s", err, out.String())
-			}
-			return peak, nil
-		case <-tick.C:
-			peak = max(peak, highWater(status))
-		}
+func (t *table) print() {
+	fmt.Println("| measure | probe | vegeta CLI | ratio | goal | met |")
+	fmt.Println("|---|--:|--:|--:|---|---|")
+	for _, r := range t.rows {
+		fmt.Println("| " + strings.Join(r, " | ") + " |")
 	}
 }
 
-// highWater reads VmHWM from a /proc status file, in bytes; 0 once gone.
-func highWater(path string) int64 {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return 0
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "–"
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
+	return fmt.Sprintf("%.2f", a/b)
 }
-
-func mib(b int64) float64 { return float64(b) / (1 << 20) }
