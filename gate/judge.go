@@ -39,8 +39,9 @@ type look struct {
 // Spending functions: the share of an error rate used by information
 // fraction t. False failures are spent as t⁴ (like O'Brien–Fleming: early
 // looks are strict, and most of alpha is left for the end, where the power
-// of small effects and rare errors is; a large regression fails early all the same); the intervals that passes rest on as t^1.5, so that a clear pass can
-// stop early.
+// for small effects and rare errors is; a large regression fails early all
+// the same); the intervals that passes rest on as t^1.5, so that a clear
+// pass can stop early.
 func spentFail(t float64) float64 { return math.Pow(math.Min(t, 1), 4) }
 func spentCI(t float64) float64   { return math.Pow(math.Min(t, 1), 1.5) }
 
@@ -140,10 +141,10 @@ func judge(ps []pairStat, o Options, lk look) []results.Finding {
 
 // decide gives each judgement not yet decided its verdict at look lk: fail
 // when significant after Holm's correction (each finding weighted by its
-// share of this look's Alpha, see family) and the interval reaches the minimum effect; pass
-// when the interval's upper bound is below the margin the endpoint can
-// resolve; at the last look, pass what is below the minimum effect or shows
-// no evidence; otherwise inconclusive (keep going).
+// share of this look's Alpha, see family) and the interval reaches the
+// minimum effect; pass when the interval's upper bound is below the margin
+// the endpoint can resolve; at the last look, pass what is below the minimum
+// effect or shows no evidence; otherwise inconclusive (keep going).
 func decide(js []judgement, lk look, classed bool) {
 	idx, levels := family(js, lk, classed)
 	pv := make([]float64, len(idx))
