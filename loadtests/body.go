@@ -17,7 +17,7 @@ import (
 const bodyBytesHeader = "X-Probe-Body-Bytes" // canonical form
 
 // countingTransport wraps every response body in a counter, and counts the
-// requests the target holds (atTarget, if set): from the request's start to
+// requests the target holds (atTarget): from the request's start to
 // its body's close, which is what vegeta's workers wait on the target for.
 type countingTransport struct {
 	http.RoundTripper
@@ -25,17 +25,13 @@ type countingTransport struct {
 }
 
 func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	held := t.atTarget
-	if held == nil {
-		held = new(atomic.Int64)
-	}
-	held.Add(1)
+	t.atTarget.Add(1)
 	res, err := t.RoundTripper.RoundTrip(req)
 	if err != nil || res.Header == nil {
-		held.Add(-1)
+		t.atTarget.Add(-1)
 		return res, err
 	}
-	res.Body = &countingBody{ReadCloser: res.Body, header: res.Header, held: held}
+	res.Body = &countingBody{ReadCloser: res.Body, header: res.Header, held: t.atTarget}
 	return res, nil
 }
 

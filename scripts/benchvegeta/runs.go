@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -182,16 +183,13 @@ func (b bench) medianOf(f func() (measure, error), key func(measure) float64) (m
 		}
 		ms = append(ms, m)
 	}
-	slices.SortFunc(ms, func(a, b measure) int {
-		switch ka, kb := key(a), key(b); {
-		case ka < kb:
-			return -1
-		case ka > kb:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(ms, func(a, b measure) int { return cmp.Compare(key(a), key(b)) })
 	return ms[len(ms)/2], ms, nil
+}
+
+// probeMedian is probe at rate for d, the median of b.runs runs by key.
+func (b bench) probeMedian(ctx context.Context, rate int, d time.Duration, key func(measure) float64) (measure, []measure, error) {
+	return b.medianOf(func() (measure, error) { return b.probeLoad(ctx, rate, d) }, key)
 }
 
 // search finds each tool's highest sustained rate: a rate is sustained when
@@ -240,7 +238,7 @@ func (b bench) search(ctx context.Context, rates []int, step time.Duration) (int
 // cpuRow compares CPU seconds per 100k requests at rate.
 func (b bench) cpuRow(ctx context.Context, t *table, rate int, d time.Duration) error {
 	per := func(m measure) float64 { return float64(m.cpuPer100k()) }
-	p, _, err := b.medianOf(func() (measure, error) { return b.probeLoad(ctx, rate, d) }, per)
+	p, _, err := b.probeMedian(ctx, rate, d, per)
 	if err != nil {
 		return err
 	}
@@ -258,11 +256,11 @@ func (b bench) cpuRow(ctx context.Context, t *table, rate int, d time.Duration) 
 func (b bench) nearMax(ctx context.Context, t *table, maxP int, d time.Duration) error {
 	at80, at20 := maxP*8/10, maxP*2/10
 	p99 := func(m measure) float64 { return float64(m.p99) }
-	hi, _, err := b.medianOf(func() (measure, error) { return b.probeLoad(ctx, at80, d) }, p99)
+	hi, _, err := b.probeMedian(ctx, at80, d, p99)
 	if err != nil {
 		return err
 	}
-	lo, _, err := b.medianOf(func() (measure, error) { return b.probeLoad(ctx, at20, d) }, p99)
+	lo, _, err := b.probeMedian(ctx, at20, d, p99)
 	if err != nil {
 		return err
 	}
@@ -276,7 +274,7 @@ func (b bench) nearMax(ctx context.Context, t *table, maxP int, d time.Duration)
 // overMax: at twice probe's maximum, bounded memory and the generator named
 // as the limit (exit 3).
 func (b bench) overMax(ctx context.Context, t *table, rate int, d time.Duration) error {
-	m, ms, err := b.medianOf(func() (measure, error) { return b.probeLoad(ctx, rate, d) }, func(m measure) float64 { return float64(m.peakRSS) })
+	m, ms, err := b.probeMedian(ctx, rate, d, func(m measure) float64 { return float64(m.peakRSS) })
 	if err != nil {
 		return err
 	}
@@ -294,11 +292,11 @@ func (b bench) overMax(ctx context.Context, t *table, rate int, d time.Duration)
 // drift: probe's peak memory over a long run against a short one.
 func (b bench) drift(ctx context.Context, t *table, rate int, short, long time.Duration) error {
 	rss := func(m measure) float64 { return float64(m.peakRSS) }
-	s, _, err := b.medianOf(func() (measure, error) { return b.probeLoad(ctx, rate, short) }, rss)
+	s, _, err := b.probeMedian(ctx, rate, short, rss)
 	if err != nil {
 		return err
 	}
-	l, _, err := b.medianOf(func() (measure, error) { return b.probeLoad(ctx, rate, long) }, rss)
+	l, _, err := b.probeMedian(ctx, rate, long, rss)
 	if err != nil {
 		return err
 	}
