@@ -266,15 +266,16 @@ func newClient(ctx context.Context, timeout time.Duration, conns int, atTarget *
 	cut := &connSet{conns: map[net.Conn]struct{}{}}
 	context.AfterFunc(ctx, cut.closeAll)
 	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	dial := func(dctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dialer.DialContext(dctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return cut.add(c), nil
+	}
 	tr := &http.Transport{
-		Proxy: nil,
-		DialContext: func(dctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := dialer.DialContext(dctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			return cut.add(c), nil
-		},
+		Proxy:               nil,
+		DialContext:         dial,
 		MaxIdleConnsPerHost: conns,
 		MaxConnsPerHost:     conns,
 		IdleConnTimeout:     90 * time.Second,
@@ -282,8 +283,7 @@ func newClient(ctx context.Context, timeout time.Duration, conns int, atTarget *
 		ForceAttemptHTTP2:   false,
 	}
 	return &http.Client{
-		Timeout:       timeout,
-		Transport:     countingTransport{tr, atTarget},
+		Transport:     countingTransport{newWireTransport(dial, tr, conns), atTarget, timeout}, // which holds the timeout: body.go
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }

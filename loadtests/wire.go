@@ -1,0 +1,236 @@
+package loadtests
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// wireTransport sends plain-HTTP/1.1 requests on the calling goroutine: it
+// writes the request with net/http's own Request.Write and reads the answer
+// with its own ReadResponse, over keep-alive connections it pools itself.
+// net/http's Transport hands every request to two goroutines of its
+// connection (one writes, one reads) and back, and on a generator bound by
+// its own CPU those hand-offs cost more than the HTTP itself; here a worker
+// writes and reads its own request, and the Go runtime wakes only it.
+// Anything but plain http (https, HTTP/2) goes to the fallback Transport.
+//
+// Requests are cut by their context's deadline (set on the connection, so
+// no goroutine watches it) and by closing every connection at the end of the
+// run (connSet); a context cancelled without a deadline is only seen before
+// the request is written. countingTransport gives every request a deadline.
+type wireTransport struct {
+	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
+	fallback http.RoundTripper
+	conns    int // per host
+
+	mu    sync.Mutex
+	hosts map[string]*wirePool
+}
+
+// wirePool is one host's connections: slots bound how many are open, idle
+// holds those waiting for a request (never more than slots, so putting one
+// back never blocks).
+type wirePool struct {
+	slots chan struct{}
+	idle  chan *wireConn
+}
+
+type wireConn struct {
+	conn net.Conn
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	pool *wirePool
+}
+
+func newWireTransport(dial func(ctx context.Context, network, addr string) (net.Conn, error), fallback http.RoundTripper, conns int) *wireTransport {
+	return &wireTransport{dial: dial, fallback: fallback, conns: max(conns, 1), hosts: map[string]*wirePool{}}
+}
+
+func (t *wireTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "http" || req.URL.Host == "" {
+		return t.fallback.RoundTrip(req)
+	}
+	ctx := req.Context()
+	pool := t.pool(hostPort(req.URL.Host))
+	for attempt := 0; ; attempt++ {
+		c, reused, err := t.get(ctx, pool, hostPort(req.URL.Host))
+		if err != nil {
+			closeBody(req)
+			return nil, err
+		}
+		res, wrote, err := c.exchange(req)
+		if err == nil {
+			return res, nil
+		}
+		c.discard()
+		// A kept-alive connection the server closed while it was idle fails
+		// before any answer; as net/http does, send again on a new one when
+		// the request can be sent again.
+		if reused && attempt == 0 && staleConn(err) && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil) {
+			if wrote && req.GetBody != nil {
+				if req.Body, err = req.GetBody(); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		closeBody(req)
+		return nil, err
+	}
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// hostPort adds the default port when the URL's host has none.
+func hostPort(host string) string {
+	if _, _, err := net.SplitHostPort(host); err == nil {
+		return host
+	}
+	return net.JoinHostPort(host, "80")
+}
+
+func (t *wireTransport) pool(addr string) *wirePool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := t.hosts[addr]
+	if p == nil {
+		p = &wirePool{slots: make(chan struct{}, t.conns), idle: make(chan *wireConn, t.conns)}
+		t.hosts[addr] = p
+	}
+	return p
+}
+
+// get takes an idle connection, or dials one while the host has a slot
+// free, or waits for either.
+func (t *wireTransport) get(ctx context.Context, p *wirePool, addr string) (*wireConn, bool, error) {
+	select {
+	case c := <-p.idle:
+		return c, true, nil
+	default:
+	}
+	select {
+	case c := <-p.idle:
+		return c, true, nil
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	}
+	conn, err := t.dial(ctx, "tcp", addr)
+	if err != nil {
+		<-p.slots
+		return nil, false, err
+	}
+	return &wireConn{conn: conn, br: bufio.NewReader(conn), bw: bufio.NewWriter(conn), pool: p}, false, nil
+}
+
+// exchange writes req and reads its answer's head; the body is read by the
+// caller, and closing it hands the connection back. wrote reports whether
+// any of the request went out.
+func (c *wireConn) exchange(req *http.Request) (*http.Response, bool, error) {
+	ctx := req.Context()
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	deadline, _ := ctx.Deadline() // zero: none
+	if err := c.conn.SetDeadline(deadline); err != nil {
+		return nil, false, err
+	}
+	if err := req.Write(c.bw); err != nil {
+		return nil, true, deadlineErr(ctx, err)
+	}
+	if err := c.bw.Flush(); err != nil {
+		return nil, true, deadlineErr(ctx, err)
+	}
+	for {
+		res, err := http.ReadResponse(c.br, req)
+		if err != nil {
+			return nil, true, deadlineErr(ctx, err)
+		}
+		// 1xx answers other than a protocol switch come before the real one.
+		if res.StatusCode >= 100 && res.StatusCode < 200 && res.StatusCode != http.StatusSwitchingProtocols {
+			continue
+		}
+		res.Body = &wireBody{body: res.Body, c: c, ctx: ctx, keep: !res.Close && !req.Close}
+		return res, true, nil
+	}
+}
+
+// deadlineErr says a deadline passed as the context says it, so that the
+// error names what stopped the request, not the socket's timeout.
+func deadlineErr(ctx context.Context, err error) error {
+	if ne, ok := err.(net.Error); ok && ne.Timeout() && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// staleConn reports whether err is what a kept-alive connection closed by
+// the server gives before any answer.
+func staleConn(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// put hands an idle connection back, clear of its request's deadline.
+func (c *wireConn) put() {
+	if c.conn.SetDeadline(time.Time{}) != nil {
+		c.discard()
+		return
+	}
+	c.pool.idle <- c // never blocks: idle holds as many as slots
+}
+
+func (c *wireConn) discard() {
+	c.conn.Close()
+	<-c.pool.slots
+}
+
+// wireBody hands its connection back when it was read to its end and the
+// connection may be kept; otherwise it closes the connection.
+type wireBody struct {
+	body io.ReadCloser
+	c    *wireConn
+	ctx  context.Context
+	keep bool
+	eof  bool
+	done bool
+}
+
+func (b *wireBody) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, http.ErrBodyReadAfterClose
+	}
+	n, err := b.body.Read(p)
+	switch {
+	case err == io.EOF:
+		b.eof = true
+	case err != nil:
+		b.keep = false
+		err = deadlineErr(b.ctx, err)
+	}
+	return n, err
+}
+
+func (b *wireBody) Close() error {
+	if b.done {
+		return nil
+	}
+	b.done = true
+	err := b.body.Close()
+	if b.eof && b.keep && err == nil {
+		b.c.put()
+	} else {
+		b.c.discard()
+	}
+	return err
+}
