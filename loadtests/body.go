@@ -25,8 +25,8 @@ const bodyBytesHeader = "X-Probe-Body-Bytes" // canonical form
 //
 // The timeout is here and not http.Client.Timeout because the client, given
 // a RoundTripper it does not know, enforces its Timeout with a goroutine and
-// a timer of its own for every request: a quarter of the generator's CPU at
-// high rates. A context deadline costs one timer.
+// a timer of its own for every request (about 6% of the generator's CPU at
+// 8,000/s, measured). A context deadline costs one timer.
 type countingTransport struct {
 	http.RoundTripper
 	atTarget *atomic.Int64
