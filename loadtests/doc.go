@@ -4,7 +4,9 @@
 // The profile's phases become a vegeta Pacer (an open model: requests leave on
 // schedule whatever the target does); results stream into per-endpoint HDR
 // histograms and a one-second timeline, so memory stays flat however long the
-// test runs. Bodies are counted, not kept. A new worker starts only when the
+// test runs. Bodies are counted, not kept. Plain-HTTP requests are written
+// and read on the worker's own goroutine over probe's own keep-alive pool
+// (wire.go); https goes through net/http's Transport. A new worker starts only when the
 // busy ones wait on the target (the transport counts the requests it holds);
 // when they wait on probe itself, for CPU (saturation.go) or for their results
 // to be taken, sends go late, and short of CPU they are dropped, and the
