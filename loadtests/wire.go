@@ -58,23 +58,26 @@ func (t *wireTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.fallback.RoundTrip(req)
 	}
 	ctx := req.Context()
-	pool := t.pool(hostPort(req.URL.Host))
+	addr := hostPort(req.URL.Host)
+	pool := t.pool(addr)
 	for attempt := 0; ; attempt++ {
-		c, reused, err := t.get(ctx, pool, hostPort(req.URL.Host))
+		c, reused, err := t.get(ctx, pool, addr)
 		if err != nil {
 			closeBody(req)
 			return nil, err
 		}
-		res, wrote, err := c.exchange(req)
+		res, err := c.exchange(req)
 		if err == nil {
 			return res, nil
 		}
 		c.discard()
 		// A kept-alive connection the server closed while it was idle fails
-		// before any answer; as net/http does, send again on a new one when
-		// the request can be sent again.
-		if reused && attempt == 0 && staleConn(err) && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil) {
-			if wrote && req.GetBody != nil {
+		// before any answer. As net/http does, send again on a new one, but
+		// only a request that may go twice: the server may have taken it
+		// before it went away, and a POST sent twice would be one more order
+		// than the summary counts, and a reset hidden from it.
+		if reused && attempt == 0 && staleConn(err) && replayable(req) {
+			if req.Body != nil && req.Body != http.NoBody {
 				if req.Body, err = req.GetBody(); err != nil {
 					return nil, err
 				}
@@ -84,6 +87,21 @@ func (t *wireTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, err
 	}
+}
+
+// replayable is net/http's rule for a request it may send again: an
+// idempotent method (or an idempotency key) and a body it can make again.
+func replayable(req *http.Request) bool {
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return false
+	}
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	_, key := req.Header["Idempotency-Key"]
+	_, xkey := req.Header["X-Idempotency-Key"]
+	return key || xkey
 }
 
 func closeBody(req *http.Request) {
@@ -114,6 +132,8 @@ func (t *wireTransport) pool(addr string) *wirePool {
 // get takes an idle connection, or dials one while the host has a slot
 // free, or waits for either.
 func (t *wireTransport) get(ctx context.Context, p *wirePool, addr string) (*wireConn, bool, error) {
+	// An idle connection first, when there is one: the select below picks
+	// at random among what is ready, and would dial while one waits idle.
 	select {
 	case c := <-p.idle:
 		return c, true, nil
@@ -135,41 +155,41 @@ func (t *wireTransport) get(ctx context.Context, p *wirePool, addr string) (*wir
 }
 
 // exchange writes req and reads its answer's head; the body is read by the
-// caller, and closing it hands the connection back. wrote reports whether
-// any of the request went out.
-func (c *wireConn) exchange(req *http.Request) (*http.Response, bool, error) {
+// caller, and closing it hands the connection back.
+func (c *wireConn) exchange(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	if err := ctx.Err(); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	deadline, _ := ctx.Deadline() // zero: none
 	if err := c.conn.SetDeadline(deadline); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if err := req.Write(c.bw); err != nil {
-		return nil, true, deadlineErr(ctx, err)
+		return nil, deadlineErr(ctx, err)
 	}
 	if err := c.bw.Flush(); err != nil {
-		return nil, true, deadlineErr(ctx, err)
+		return nil, deadlineErr(ctx, err)
 	}
 	for {
 		res, err := http.ReadResponse(c.br, req)
 		if err != nil {
-			return nil, true, deadlineErr(ctx, err)
+			return nil, deadlineErr(ctx, err)
 		}
 		// 1xx answers other than a protocol switch come before the real one.
 		if res.StatusCode >= 100 && res.StatusCode < 200 && res.StatusCode != http.StatusSwitchingProtocols {
 			continue
 		}
 		res.Body = &wireBody{body: res.Body, c: c, ctx: ctx, keep: !res.Close && !req.Close}
-		return res, true, nil
+		return res, nil
 	}
 }
 
 // deadlineErr says a deadline passed as the context says it, so that the
 // error names what stopped the request, not the socket's timeout.
 func deadlineErr(ctx context.Context, err error) error {
-	if ne, ok := err.(net.Error); ok && ne.Timeout() && ctx.Err() != nil {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() && ctx.Err() != nil {
 		return ctx.Err()
 	}
 	return err

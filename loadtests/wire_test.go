@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -132,19 +133,18 @@ func TestWireAnswerShapes(t *testing.T) {
 	cases := []struct {
 		name, method, answer, body string
 		code                       int
+		closes                     bool // the server closes the connection after it
 	}{
-		{"length", "GET", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", "hello", 200},
-		{"chunked", "GET", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n", "hello", 200},
-		{"close", "GET", "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 4\r\n\r\nbusy", "busy", 503},
-		{"to the end", "GET", "HTTP/1.1 200 OK\r\n\r\nuntil closed", "until closed", 200},
-		{"continue first", "GET", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok", "ok", 201},
-		{"head", "HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", "", 200},
+		{"length", "GET", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", "hello", 200, false},
+		{"chunked", "GET", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n", "hello", 200, false},
+		{"close", "GET", "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 4\r\n\r\nbusy", "busy", 503, true},
+		{"to the end", "GET", "HTTP/1.1 200 OK\r\n\r\nuntil closed", "until closed", 200, true},
+		{"continue first", "GET", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok", "ok", 201, false},
+		{"head", "HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", "", 200, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			base := rawServer(t, func(*http.Request, string, int) (string, bool) {
-				return c.answer, c.name == "to the end" || c.name == "close"
-			})
+			base := rawServer(t, func(*http.Request, string, int) (string, bool) { return c.answer, c.closes })
 			var held atomic.Int64
 			client := newClient(t.Context(), 5*time.Second, 2, &held)
 			for i := range 3 { // again on the kept or a new connection
@@ -161,28 +161,45 @@ func TestWireAnswerShapes(t *testing.T) {
 }
 
 // TestWireSendsAgainOnStaleConnection: a server that closes a kept-alive
-// connection while it is idle, without saying so, costs no error: the
-// request goes again on a new connection, with its body.
+// connection while it is idle, without saying so, costs a GET no error: it
+// goes again on a new connection. A POST is never sent twice (the server
+// may have taken it): it fails, and the server saw it at most once.
 func TestWireSendsAgainOnStaleConnection(t *testing.T) {
 	var mu sync.Mutex
-	var bodies []string
-	base := rawServer(t, func(_ *http.Request, body string, _ int) (string, bool) {
+	var got []string
+	base := rawServer(t, func(req *http.Request, body string, _ int) (string, bool) {
 		mu.Lock()
-		bodies = append(bodies, body)
+		got = append(got, req.Method+" "+req.URL.Path+" "+body)
 		mu.Unlock()
 		// Keep-alive as far as the client can tell, closed all the same.
 		return "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true
 	})
+	seen := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
 	var held atomic.Int64
 	client := newClient(t.Context(), 5*time.Second, 1, &held)
+	var want []string
 	for i := range 5 {
-		res, err := client.Post(base+"/again", "text/plain", strings.NewReader(fmt.Sprint("payload ", i)))
+		res, err := client.Get(fmt.Sprint(base, "/again/", i))
 		require.NoError(t, err, "request %d", i)
 		assert.Equal(t, "ok", drain(t, res))
+		want = append(want, fmt.Sprint("GET /again/", i, " "))
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	assert.Equal(t, []string{"payload 0", "payload 1", "payload 2", "payload 3", "payload 4"}, bodies, "each body arrived once, whole")
+	assert.Equal(t, want, seen(), "each GET arrived once")
+
+	// The last GET's connection is idle and closed by the server: a POST on it.
+	_, err := client.Post(base+"/order", "text/plain", strings.NewReader("one order"))
+	require.Error(t, err, "a POST on a stale connection is not sent again")
+	assert.Equal(t, KindReset, errorKind(&vegeta.Result{Error: err.Error()}), err.Error())
+	assert.NotContains(t, seen()[len(want):], "POST /order one order", "the server never saw it (it had closed)")
+	res, err := client.Post(base+"/order", "text/plain", strings.NewReader("one order"))
+	require.NoError(t, err, "on a new connection it goes")
+	assert.Equal(t, "ok", drain(t, res))
+	assert.Equal(t, append(want, "POST /order one order"), seen(), "the POST arrived once")
+	assert.Zero(t, held.Load())
 }
 
 // TestWireTimeout: a target that does not answer within the timeout ends
@@ -201,7 +218,9 @@ func TestWireTimeout(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	var held atomic.Int64
-	client := newClient(t.Context(), 100*time.Millisecond, 1, &held)
+	// A second is far past what a loopback answer takes on a busy machine,
+	// so the request that follows does not time out by chance.
+	client := newClient(t.Context(), time.Second, 1, &held)
 	_, err := client.Get(srv.URL + "/hang")
 	require.Error(t, err)
 	assert.Equal(t, KindTimeout, errorKind(&vegeta.Result{Error: err.Error()}), err.Error())
