@@ -50,14 +50,18 @@ type Shop struct {
 	reg      *prometheus.Registry
 	mux      *http.ServeMux
 
-	mu       sync.Mutex
-	faults   Faults
-	sems     map[string]chan struct{} // capacity slots by route key ("*" shared)
-	carts    map[string][]CartItem
-	onOutage func(Faults) // tells the Server to close or reopen its listener
-	liftAt   *time.Timer
+	mu        sync.Mutex
+	faults    Faults
+	sems      map[string]chan struct{} // capacity slots by route key ("*" shared)
+	carts     map[string][]CartItem
+	onOutage  func(Faults) // tells the Server to close or reopen its listener
+	liftAt    *time.Timer
+	tokens    map[string]token // bearer tokens of POST /api/login
+	orderList map[int64]Order
 
-	orders atomic.Int64
+	tokenTTL time.Duration
+	now      func() time.Time // the clock tokens expire by; tests move it
+	orders   atomic.Int64     // the last order id given
 }
 
 // Option configures a Shop.
@@ -72,12 +76,16 @@ func WithLogger(l *slog.Logger) Option { return func(s *Shop) { s.log = l } }
 // New returns a healthy shop with a catalogue of 20 products.
 func New(opts ...Option) *Shop {
 	s := &Shop{
-		log:      slog.New(slog.DiscardHandler),
-		password: DefaultPassword,
-		stats:    newStats(),
-		reg:      prometheus.NewRegistry(),
-		sems:     map[string]chan struct{}{},
-		carts:    map[string][]CartItem{},
+		log:       slog.New(slog.DiscardHandler),
+		password:  DefaultPassword,
+		stats:     newStats(),
+		reg:       prometheus.NewRegistry(),
+		sems:      map[string]chan struct{}{},
+		carts:     map[string][]CartItem{},
+		tokens:    map[string]token{},
+		orderList: map[int64]Order{},
+		tokenTTL:  DefaultTokenTTL,
+		now:       time.Now,
 	}
 	for _, o := range opts {
 		o(s)

@@ -31,10 +31,19 @@ func client(t *testing.T) *http.Client {
 
 func do(t *testing.T, c *http.Client, method, url, body string) (int, string) {
 	t.Helper()
+	return call(t, c, method, url, "", body)
+}
+
+// call sends one request, with a bearer token unless tok is empty.
+func call(t *testing.T, c *http.Client, method, url, tok, body string) (int, string) {
+	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
 	require.NoError(t, err)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	res, err := c.Do(req)
 	require.NoError(t, err)

@@ -73,6 +73,12 @@ func TestProbesTheShop(t *testing.T) {
 	s := loadSuite(t, url, `
   - {name: health, kind: http, schedule: {interval: 50ms, jitter: 10ms}, request: {url: /api/health}, expect: {status: 200}}
   - {name: home, kind: http, schedule: {interval: 200ms, jitter: 10ms}, request: {url: /}}
+  - name: flow
+    kind: http
+    schedule: {interval: 100ms, jitter: 10ms}
+    steps:
+      - {name: health, request: {url: /api/health}}
+      - {name: product, request: {url: /api/products/1}}
 `)
 	hist := openStore(t, filepath.Join(t.TempDir(), "h.db"))
 	m, err := New(Config{Suite: s, Recheck: 50 * time.Millisecond}, scenarios.NewRunner(nil), hist, nil)
@@ -111,6 +117,15 @@ func TestProbesTheShop(t *testing.T) {
 		assert.Contains(t, names, want)
 	}
 
+	// The steps of an http flow each have their series.
+	res, err = http.Get(srv.URL + "/metrics")
+	require.NoError(t, err)
+	metrics, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.NoError(t, err)
+	for _, step := range []string{"health", "product"} {
+		assert.Regexp(t, `probe_step_duration_seconds_count\{env="dev",scenario="flow",step="`+step+`"\} [1-9]`, string(metrics))
+	}
 	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/": "<strong>health</strong> on <strong>dev</strong>",
 		"/metrics": `probe_runs_total{env="dev",scenario="health",status="pass"}`} {
 		res, err := http.Get(srv.URL + path)

@@ -34,8 +34,9 @@ func RunsText(w io.Writer, runs []results.Run, colour bool) error {
 		}
 		for i, s := range last.Steps {
 			st := string(s.Status)
-			if i == len(last.Steps)-1 && status != string(r.Status) {
-				st = status // the last step carries the run's flaky or attempts note
+			if i == len(last.Steps)-1 {
+				// The last step carries the run's flaky or attempts note.
+				st += strings.TrimPrefix(status, string(r.Status))
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Scenario, r.Env, s.Name, ms(s.Duration), paint(st, colour), s.Reason)
 		}

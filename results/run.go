@@ -56,11 +56,11 @@ type Attempt struct {
 	Status   Status        `json:"status"`
 	Reason   string        `json:"reason,omitempty"`
 	Steps    []Step        `json:"steps"`
-	// HTTP holds the phases of an HTTP check's request.
-	HTTP *HTTPTiming `json:"http,omitempty"`
+	// HTTP holds the phases of an HTTP check's failing request, else its last.
+	HTTP    *HTTPTiming `json:"http,omitempty"`
+	TraceID string      `json:"trace_id,omitempty"` // W3C trace id sent in traceparent
 
 	// Browser flows only.
-	TraceID        string       `json:"trace_id,omitempty"` // W3C trace id sent in traceparent
 	Navigations    []Navigation `json:"navigations,omitempty"`
 	ConsoleErrors  []string     `json:"console_errors,omitempty"`
 	FailedRequests []string     `json:"failed_requests,omitempty"`
@@ -77,13 +77,15 @@ type Navigation struct {
 	CLS  float64       `json:"cls"`
 }
 
-// Step is one step of an attempt: the request of an HTTP check, or one action
-// of a browser flow.
+// Step is one step of an attempt: one request of an HTTP check, or one
+// action of a browser flow.
 type Step struct {
 	Name     string        `json:"name"`
 	Duration time.Duration `json:"duration_ns"`
 	Status   Status        `json:"status"`
 	Reason   string        `json:"reason,omitempty"`
+	// HTTP holds the phases of a request step.
+	HTTP *HTTPTiming `json:"http,omitempty"`
 }
 
 // HTTPTiming splits one HTTP request into phases, as blackbox_exporter does.
@@ -128,12 +130,12 @@ func (r *Run) Redact(redact func(string) string) {
 // flow keeps among its artifacts.
 const FailureScreenshot = "failure.png"
 
-// FailingStep is the name of the step that broke the attempt (the last step
-// that did not pass), or "".
+// FailingStep is the name of the step that broke the attempt (the first step
+// that did not pass: a cleanup step failing after it does not hide it), or "".
 func (a Attempt) FailingStep() string {
-	for i := len(a.Steps) - 1; i >= 0; i-- {
-		if a.Steps[i].Status != Pass {
-			return a.Steps[i].Name
+	for _, st := range a.Steps {
+		if st.Status != Pass {
+			return st.Name
 		}
 	}
 	return ""

@@ -1,7 +1,9 @@
 // Package scenarios runs one scenario of a suite once against one environment
-// and returns a results.Run: HTTP checks (phases timed as blackbox_exporter
-// does) and browser flows in headless Chromium (chromedp), with retries,
-// artifacts of failures and secrets redacted.
+// and returns a results.Run: HTTP checks, one request or steps of requests
+// with captured values, a cookie jar per run and cleanup steps (http.go,
+// capture.go; phases timed as blackbox_exporter does), and browser flows in
+// headless Chromium (chromedp), with retries, artifacts of failures, and
+// secrets (the suite's and secret captures) redacted.
 //
 // Each scenario kind is its own file and one entry of the kinds table
 // (kinds.go), which says how it runs, which concurrency pool of probe run it

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -21,6 +22,8 @@ type response struct {
 	took     time.Duration
 	daysLeft *int
 	cut      bool // the body was longer than maxBody; body holds its start
+	cookies  []*http.Cookie
+	url      *url.URL // of the last request, after redirects
 }
 
 // check returns why the response breaks ex, one reason per broken
@@ -93,7 +96,12 @@ func checkJSON(checks []*suite.JSONCheck, body []byte) []string {
 	}
 	var reasons []string
 	for _, c := range checks {
-		v, found := lookupPath(doc, c.Path)
+		path, err := suite.ParseJSONPath(c.Path)
+		if err != nil { // validation parsed it already; this is a guard
+			reasons = append(reasons, err.Error())
+			continue
+		}
+		v, found := path.Lookup(doc)
 		text := jsonText(v)
 		switch {
 		case c.Exists != nil && *c.Exists != found:
@@ -112,30 +120,6 @@ func checkJSON(checks []*suite.JSONCheck, body []byte) []string {
 		}
 	}
 	return reasons
-}
-
-// lookupPath follows a dotted path of object keys and list indexes.
-func lookupPath(doc any, path string) (any, bool) {
-	cur := doc
-	for _, part := range strings.Split(path, ".") {
-		switch v := cur.(type) {
-		case map[string]any:
-			next, ok := v[part]
-			if !ok {
-				return nil, false
-			}
-			cur = next
-		case []any:
-			i, err := strconv.Atoi(part)
-			if err != nil || i < 0 || i >= len(v) {
-				return nil, false
-			}
-			cur = v[i]
-		default:
-			return nil, false
-		}
-	}
-	return cur, true
 }
 
 // jsonText writes a JSON value as the suite compares it: strings bare, the rest

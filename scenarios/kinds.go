@@ -59,8 +59,12 @@ func NeedsBrowser(scs []*suite.Scenario) bool {
 // taken up, not as a check that silently never runs.
 func Check(scs []*suite.Scenario) error {
 	for _, sc := range scs {
-		if _, err := KindOf(sc.Kind); err != nil {
+		k, err := KindOf(sc.Kind)
+		if err != nil {
 			return fmt.Errorf("scenario %q (%s): %w", sc.Name, sc.Source, err)
+		}
+		if !k.Browser {
+			continue // an http scenario's steps are requests, run by httpCheck
 		}
 		for _, st := range sc.Steps {
 			if kind, _ := st.Action(); stepKinds[kind] == nil {

@@ -29,7 +29,7 @@ func TestKindsAgreeWithTheSuite(t *testing.T) {
 			steps = append(steps, strings.Split(st.Field(i).Tag.Get("yaml"), ",")[0])
 		}
 	}
-	var runners []string
+	runners := []string{"request"} // the step of http scenarios, run by httpCheck
 	for k := range stepKinds {
 		runners = append(runners, k)
 	}

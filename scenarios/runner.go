@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/probe-dev/probe/results"
@@ -19,6 +20,7 @@ type Target struct {
 	Env     string
 	BaseURL string
 	Headers map[string]string // the suite's default headers, then the environment's
+	Vars    map[string]string // the environment's variables, for {{var "name"}}
 	// TLS, when set, is the TLS configuration of HTTP checks (a private CA,
 	// say); by default the system's roots are trusted.
 	TLS *tls.Config
@@ -39,7 +41,7 @@ func TargetFor(s *suite.Suite, env, baseURL string) (Target, error) {
 	if baseURL == "" {
 		baseURL = e.BaseURL
 	}
-	return Target{Env: env, BaseURL: baseURL, Headers: h}, nil
+	return Target{Env: env, BaseURL: baseURL, Headers: h, Vars: e.Variables}, nil
 }
 
 // Runner runs scenarios once.
@@ -48,6 +50,7 @@ type Runner struct {
 	browser   *Browser
 	redactor  interface{ Redact(string) string }
 	artifacts string
+	seq       atomic.Int64 // behind {{seq}} in the requests of http checks
 }
 
 // Option configures a Runner.

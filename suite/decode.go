@@ -55,6 +55,12 @@ func (d *decoder) at(path, format string, args ...any) Error {
 	}
 }
 
+// has reports whether the file gives the key at path, even as an empty value.
+func (d *decoder) has(path string) bool {
+	_, ok := d.pos[path]
+	return ok
+}
+
 func parentPath(p string) string {
 	i := strings.LastIndexAny(p, ".[")
 	if i < 0 {

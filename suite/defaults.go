@@ -80,24 +80,43 @@ func defaultScenario(sc *Scenario, m *merged, d *Defaults) *Scenario {
 	if sc.Schedule.Jitter == 0 {
 		sc.Schedule.Jitter = sc.Schedule.Interval * defaultJitterFraction / 100
 	}
-	if r := sc.Request; r != nil {
-		r.Method = cmp.Or(r.Method, defaultMethod)
-		if r.FollowRedirects == nil {
-			r.FollowRedirects = ptr(true)
-		}
+	defaultRequest(sc.Request)
+	if sc.Kind == KindHTTP && sc.Cookies == nil {
+		sc.Cookies = ptr(true)
 	}
 	for _, st := range sc.Steps {
+		defaultRequest(st.Request)
 		st.Timeout = cmp.Or(st.Timeout, Duration(DefaultStepTimeout))
 		st.Name = StepName(st)
 	}
 	return sc
 }
 
+func defaultRequest(r *Request) {
+	if r == nil {
+		return
+	}
+	r.Method = cmp.Or(r.Method, defaultMethod)
+	if r.FollowRedirects == nil {
+		r.FollowRedirects = ptr(true)
+	}
+}
+
+// RequestStepName is the name of a request step that has none of its own:
+// its method and URL as written (templates unrendered, so that a step's
+// metrics stay one series whatever values it sends).
+func RequestStepName(r *Request) string {
+	return cmp.Or(r.Method, defaultMethod) + " " + r.URL
+}
+
 // StepName is a step's name: its own, else the action and its target, like
-// "click #buy".
+// "click #buy", or a request's method and URL, like "GET /api/orders".
 func StepName(st *Step) string {
 	if st.Name != "" {
 		return st.Name
+	}
+	if st.Request != nil {
+		return RequestStepName(st.Request)
 	}
 	action, target := st.Action()
 	return strings.TrimSpace(action + " " + target)
@@ -126,6 +145,8 @@ func (st *Step) Action() (kind, target string) {
 		return "eval", ""
 	case st.Screenshot != "":
 		return "screenshot", st.Screenshot
+	case st.Request != nil:
+		return "request", RequestStepName(st.Request)
 	}
 	return "", ""
 }

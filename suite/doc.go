@@ -1,8 +1,12 @@
 // Package suite owns the suite format: it loads a suite folder (probe.yaml,
 // scenarios/*.yaml, loadtests/*.yaml) or one file into a validated, typed
 // model with defaults applied, expands ${VAR} from the environment, redacts
-// secrets, and prints the JSON Schema of exactly what it accepts.
+// secrets, and prints the JSON Schema of exactly what it accepts. It also owns
+// what the format's texts mean at run time: the template functions shared by
+// load-test targets and HTTP checks (template.go), and JSON paths
+// (jsonpath.go).
 //
 // Every mistake is reported at once, sorted, each at file:line:column with the
-// field path. It imports only the standard library and a YAML parser.
+// field path. It imports only the standard library, a YAML parser and a
+// JSONPath library (github.com/theory/jsonpath).
 package suite

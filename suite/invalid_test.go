@@ -87,18 +87,18 @@ var invalidCases = []invalidCase{
 	{
 		name: "http scenario without request",
 		yaml: validBase + "scenarios:\n  - name: a\n    kind: http\n",
-		want: []string{`suite.yaml:5:5: scenarios[0]: an http scenario needs a request: with at least url`},
+		want: []string{`suite.yaml:5:5: scenarios[0]: an http scenario needs a request: with at least url, or steps: of requests`},
 	},
 	{
 		name:          "browser step with two actions",
 		yaml:          validBase + "scenarios:\n  - name: a\n    kind: browser\n    steps:\n      - click: '#a'\n        navigate: /\n",
-		want:          []string{`suite.yaml:8:9: scenarios[0].steps[0]: has click and navigate; give exactly one of navigate, click, type, select, wait_visible, wait_hidden, assert_text, assert_url, eval, screenshot`},
+		want:          []string{`suite.yaml:8:9: scenarios[0].steps[0]: has click and navigate; give exactly one of navigate, click, type, select, wait_visible, wait_hidden, assert_text, assert_url, eval, screenshot, request`},
 		schemaCatches: true,
 	},
 	{
 		name:          "browser step with no action",
 		yaml:          validBase + "scenarios:\n  - name: a\n    kind: browser\n    steps:\n      - name: nothing\n",
-		want:          []string{`suite.yaml:8:9: scenarios[0].steps[0]: needs exactly one of navigate, click, type, select, wait_visible, wait_hidden, assert_text, assert_url, eval, screenshot`},
+		want:          []string{`suite.yaml:8:9: scenarios[0].steps[0]: needs exactly one of navigate, click, type, select, wait_visible, wait_hidden, assert_text, assert_url, eval, screenshot, request`},
 		schemaCatches: true,
 	},
 	{
@@ -141,7 +141,7 @@ var invalidCases = []invalidCase{
 	{
 		name:          "list where a mapping belongs",
 		yaml:          validBase + "scenarios:\n  - name: a\n    kind: http\n    request: [/]\n",
-		want:          []string{`suite.yaml:7:14: scenarios[0].request: want a mapping with keys method, url, headers, body, …, got a list`},
+		want:          []string{`suite.yaml:7:14: scenarios[0].request: want a mapping with keys method, url, query, headers, …, got a list`},
 		schemaCatches: true,
 	},
 	{
@@ -268,10 +268,76 @@ var invalidCases = []invalidCase{
 		want: []string{`suite.yaml:4:999979: defaults.envs[199992]: file has more than 200000 values, counting each use of an alias; a suite file is small, so look for an alias that repeats itself`},
 	},
 	{
+		name: "capture used before a step defines it",
+		yaml: validBase + httpFlow(`      - request: {url: '/api/orders/{{capture "id"}}'}
+      - request: {method: POST, url: /api/checkout}
+        capture: [{name: id, json: $.order_id}]
+`),
+		want: []string{`suite.yaml:8:24: scenarios[0].steps[0].request.url: capture "id" is not defined by an earlier step: no step before this one captures anything`},
+	},
+	{
+		name: "capture name typo and a capture defined twice",
+		yaml: validBase + httpFlow(`      - request: {method: POST, url: /api/login}
+        capture: [{name: token, json: $.token}, {name: token, header: X-Token}]
+      - request: {url: /api/orders, headers: {Authorization: 'Bearer {{capture "tokn"}}'}}
+`),
+		want: []string{
+			`suite.yaml:9:56: scenarios[0].steps[0].capture[1].name: capture "token" is already defined by an earlier capture of this scenario; give each value its own name`,
+			`suite.yaml:10:62: scenarios[0].steps[1].request.headers.Authorization: capture "tokn" is not defined by an earlier step (did you mean "token"?); earlier steps capture token, token`,
+		},
+	},
+	{
+		name: "bad JSONPath and regex in captures and expect",
+		yaml: validBase + httpFlow(`      - request: {url: /api/orders}
+        expect: {json: [{path: "$.items[", exists: true}, {path: "items..id", exists: true}]}
+        capture: [{name: a, json: "$.a b"}, {name: b, regex: "(unclosed"}, {name: c, status: false}, {name: "d-1", header: Location}]
+`),
+		want: []string{
+			`suite.yaml:9:32: scenarios[0].steps[0].expect.json[0].path: bad JSONPath "$.items[": unexpected eof at position 9 (RFC 9535, like $.items[0].id)`,
+			`suite.yaml:9:66: scenarios[0].steps[0].expect.json[1].path: bad dotted path "items..id": part 2 is empty; write keys and indexes between dots, like items.0.id, or a JSONPath like $.items[0].id`,
+			`suite.yaml:10:35: scenarios[0].steps[0].capture[0].json: bad JSONPath "$.a b": unexpected blank space at position 4 (RFC 9535, like $.items[0].id)`,
+			`suite.yaml:10:62: scenarios[0].steps[0].capture[1].regex: bad regular expression: missing closing ): ` + "`(unclosed`",
+			`suite.yaml:10:94: scenarios[0].steps[0].capture[2].status: write status: true to capture the status code`,
+			`suite.yaml:10:109: scenarios[0].steps[0].capture[3].name: capture name "d-1": use letters, digits and _, starting with a letter or _`,
+		},
+	},
+	{
+		name: "browser action in an http flow, request step in a browser flow",
+		yaml: validBase + httpFlow("      - click: '#buy'\n") + `  - name: b
+    kind: browser
+    steps:
+      - request: {url: /}
+        always: true
+`,
+		want: []string{
+			`suite.yaml:8:16: scenarios[0].steps[0].click: click is a browser action; the steps of an http scenario are request: steps (or make it kind browser)`,
+			`suite.yaml:12:18: scenarios[1].steps[0].request: request belongs to the request steps of http scenarios; this one is kind browser`,
+			`suite.yaml:13:17: scenarios[1].steps[0].always: always belongs to the request steps of http scenarios; this one is kind browser`,
+		},
+	},
+	{
+		name: "request and steps both, and a scenario-wide expect",
+		yaml: validBase + httpFlow("      - request: {url: /}\n") + "    request: {url: /}\n    expect: {status: 200}\n",
+		want: []string{
+			`suite.yaml:8:7: scenarios[0].steps: give request: (one request) or steps: (several), not both`,
+			`suite.yaml:10:13: scenarios[0].expect: with steps:, each step has its own expect:`,
+		},
+	},
+	{
+		name: "capture in a load-test target",
+		yaml: validBase + strings.Replace(loadTest(""), "path: /api/products", `path: '/api/products/{{capture "id"}}'`, 1),
+		want: []string{`suite.yaml:8:15: loadtests[0].targets[0].path: capture "id": only the steps of an http scenario capture values, and only later steps use them`},
+	},
+	{
 		name: "unknown environment in envs",
 		yaml: validBase + "defaults: {envs: [prod]}\n",
 		want: []string{`suite.yaml:4:19: defaults.envs[0]: unknown environment "prod"; the suite defines dev`},
 	},
+}
+
+// httpFlow is an http scenario named a whose steps are the given lines.
+func httpFlow(steps string) string {
+	return "scenarios:\n  - name: a\n    kind: http\n    steps:\n" + steps
 }
 
 // loadTest is a valid load test with extra lines appended.

@@ -83,15 +83,17 @@ const (
 // Scenario is an HTTP check or a browser flow.
 type Scenario struct {
 	Source   string    `yaml:"-"` // file:line:column where it is defined
+	Dir      string    `yaml:"-"` // folder of the file, for body_file
 	Name     string    `yaml:"name" probe:"required" doc:"Unique name; used in metrics and reports."`
-	Kind     string    `yaml:"kind" probe:"required" enum:"http,browser" doc:"http: one request with expectations; browser: steps in headless Chromium."`
+	Kind     string    `yaml:"kind" probe:"required" enum:"http,browser" doc:"http: a request, or steps of requests, with expectations; browser: steps in headless Chromium."`
 	Envs     []string  `yaml:"envs" doc:"Environments to run on (default: defaults.envs, else all)."`
 	Schedule *Schedule `yaml:"schedule" doc:"How often 'probe run' runs it."`
 	Timeout  Duration  `yaml:"timeout" doc:"Time limit of one run (default: defaults.timeout)."`
 	Retries  *int      `yaml:"retries" doc:"Extra attempts after a failed run (default: defaults.retries)."`
-	Request  *Request  `yaml:"request" doc:"The request (kind http)."`
-	Expect   *Expect   `yaml:"expect" doc:"What the response must satisfy (kind http; default: status 2xx)."`
-	Steps    []*Step   `yaml:"steps" doc:"The flow (kind browser)."`
+	Request  *Request  `yaml:"request" doc:"The request of a one-request check (kind http); for several, give steps."`
+	Expect   *Expect   `yaml:"expect" doc:"What the response of request must satisfy (kind http; default: status 2xx)."`
+	Steps    []*Step   `yaml:"steps" doc:"The flow: browser actions (kind browser), or requests with their own expect and capture (kind http)."`
+	Cookies  *bool     `yaml:"cookies" doc:"Keep cookies from step to step within a run, so a session carries (kind http; default true). Nothing carries from one run to the next."`
 	Gate     *GateSpec `yaml:"gate" doc:"What 'probe gate' counts as a regression of this scenario's steps."`
 }
 
@@ -101,16 +103,22 @@ type Schedule struct {
 	Jitter   Duration `yaml:"jitter" doc:"Random delay added to each run, at most this."`
 }
 
-// Request is the request of an HTTP check.
+// Request is one request of an HTTP check. Its url, query, headers and body
+// are templates, with the functions of load-test targets and
+// {{capture "name"}} for values earlier steps captured.
 type Request struct {
 	Method          string    `yaml:"method" enum:"GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS" doc:"HTTP method (default GET)."`
-	URL             string    `yaml:"url" probe:"required" doc:"Path relative to the environment's base_url, or an absolute URL."`
-	Headers         StringMap `yaml:"headers" doc:"Request headers."`
-	Body            string    `yaml:"body" doc:"Request body."`
+	URL             string    `yaml:"url" probe:"required" doc:"Path relative to the environment's base_url, or an absolute URL; a template."`
+	Query           StringMap `yaml:"query" doc:"Query parameters added to the URL; values are templates."`
+	Headers         StringMap `yaml:"headers" doc:"Request headers; values are templates."`
+	Body            string    `yaml:"body" doc:"Request body; a template."`
+	BodyFile        string    `yaml:"body_file" doc:"File holding the body, relative to the suite file; a template."`
 	FollowRedirects *bool     `yaml:"follow_redirects" doc:"Follow redirects (default true)."`
 }
 
-// Expect lists what a response must satisfy; every item must hold.
+// Expect lists what a response must satisfy; every item must hold. Header
+// values, body_contains, body_lacks and json equals are templates, so a step
+// can expect what an earlier one captured; regular expressions are not.
 type Expect struct {
 	Status       []int        `yaml:"status" probe:"listable" doc:"Allowed status codes (default: any 2xx)."`
 	Headers      StringMap    `yaml:"headers" doc:"Headers whose value must contain the given text."`
@@ -122,17 +130,18 @@ type Expect struct {
 	TLSDaysLeft  *int         `yaml:"tls_days_left" doc:"The server certificate must stay valid at least this many days."`
 }
 
-// JSONCheck checks one value in a JSON body, found by a dotted path such as
-// items.0.name.
+// JSONCheck checks one value in a JSON body, found by a JSONPath (RFC 9535)
+// such as $.items[0].name, or a dotted path such as items.0.name.
 type JSONCheck struct {
-	Path   string `yaml:"path" probe:"required" doc:"Dotted path: object keys and list indexes, like items.0.name."`
+	Path   string `yaml:"path" probe:"required" doc:"JSONPath (RFC 9535) like $.items[0].name, or a dotted path of object keys and list indexes like items.0.name; where it selects several values, the first counts."`
 	Equals string `yaml:"equals" probe:"oneof" doc:"The value, written as text, must equal this."`
 	Regex  string `yaml:"regex" probe:"oneof" doc:"The value, written as text, must match this regular expression."`
 	Exists *bool  `yaml:"exists" probe:"oneof" doc:"The path must (true) or must not (false) exist."`
 }
 
-// Step is one step of a browser flow: exactly one action, with an optional
-// name and time limit.
+// Step is one step of a flow: exactly one action, with an optional name and
+// time limit. Browser flows use the browser actions; http scenarios use
+// request, with its expect, capture and always.
 type Step struct {
 	Name        string      `yaml:"name" doc:"Step name in results and metrics (default: the action and its target)."`
 	Timeout     Duration    `yaml:"timeout" doc:"Time limit of this step (default 10s)."`
@@ -146,6 +155,21 @@ type Step struct {
 	AssertURL   *URLAssert  `yaml:"assert_url" probe:"oneof" doc:"Check the page's URL."`
 	Eval        *EvalStep   `yaml:"eval" probe:"oneof" doc:"Run JavaScript in the page."`
 	Screenshot  string      `yaml:"screenshot" probe:"oneof" doc:"Save a full-page screenshot under this name."`
+	Request     *Request    `yaml:"request" probe:"oneof" doc:"Send this HTTP request (steps of http scenarios)."`
+	Expect      *Expect     `yaml:"expect" doc:"What the request's response must satisfy (default: status 2xx)."`
+	Capture     []*Capture  `yaml:"capture" doc:"Values taken from the request's response, for later steps as {{capture \"name\"}}."`
+	Always      bool        `yaml:"always" doc:"Run this request even after an earlier step failed, as cleanup; its own failure is reported after the first."`
+}
+
+// Capture takes one value from a step's response: exactly one source.
+type Capture struct {
+	Name   string `yaml:"name" probe:"required" doc:"Name later steps use, as {{capture \"name\"}}: letters, digits and _."`
+	JSON   string `yaml:"json" probe:"oneof" doc:"JSONPath (RFC 9535) into the JSON body, like $.order_id, or a dotted path; the first value it selects."`
+	Regex  string `yaml:"regex" probe:"oneof" doc:"Regular expression (RE2) on the body: its first group, or the whole match when it has none."`
+	Header string `yaml:"header" probe:"oneof" doc:"Response header (its first value)."`
+	Cookie string `yaml:"cookie" probe:"oneof" doc:"Cookie the response sets, else the run's cookie of that name."`
+	Status bool   `yaml:"status" probe:"oneof" doc:"The status code, when true."`
+	Secret bool   `yaml:"secret" doc:"The value is secret (a token): redacted wherever probe prints, stores, sends or draws anything."`
 }
 
 // TypeStep types text into a field.

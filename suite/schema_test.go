@@ -52,7 +52,7 @@ func TestSchemaAcceptsExamples(t *testing.T) {
 	more, err := filepath.Glob(filepath.Join(exampleDir, "*", "*.yaml"))
 	require.NoError(t, err)
 	files = append(files, more...)
-	require.Len(t, files, 4)
+	require.Len(t, files, 5)
 	for _, f := range files {
 		t.Run(f, func(t *testing.T) {
 			data, err := os.ReadFile(f)

@@ -11,20 +11,29 @@ import (
 	"text/template/parse"
 )
 
+// ErrNoCapture is the error of {{capture "name"}} when no step has taken the
+// value yet; a cleanup step that meets it has nothing to clean up.
+var ErrNoCapture = errors.New("no value captured")
+
 // TemplateEnv is what the template functions need at run time.
 type TemplateEnv struct {
 	Rand *rand.Rand        // source of random values; not safe for concurrent use
 	Vars map[string]string // the environment's variables
 	Seq  *atomic.Int64     // shared counter behind {{seq}}
+	// Captures are the values earlier steps of an http scenario captured,
+	// behind {{capture "name"}}.
+	Captures map[string]string
 }
 
-// Funcs returns the functions load-test paths, bodies and headers may call:
+// Funcs returns the functions load-test targets and the requests of http
+// scenarios may call:
 //
 //	{{randInt 1 20}}        a whole number from 1 to 20
 //	{{randItem "a" "b"}}    one of the given texts
 //	{{uuid}}                a random UUID (version 4)
 //	{{seq}}                 1, 2, 3, … across the whole test
 //	{{var "name"}}          the environment's variable
+//	{{capture "name"}}      a value an earlier step captured (http scenarios)
 func Funcs(env TemplateEnv) template.FuncMap {
 	return template.FuncMap{
 		"randInt": func(lo, hi int) (int, error) {
@@ -53,6 +62,13 @@ func Funcs(env TemplateEnv) template.FuncMap {
 			v, ok := env.Vars[name]
 			if !ok {
 				return "", fmt.Errorf("variable %q is not defined for this environment", name)
+			}
+			return v, nil
+		},
+		"capture": func(name string) (string, error) {
+			v, ok := env.Captures[name]
+			if !ok {
+				return "", fmt.Errorf("capture %q: %w: the step that takes it did not run, or found nothing", name, ErrNoCapture)
 			}
 			return v, nil
 		},
@@ -163,14 +179,16 @@ func checkCommand(c *parse.CommandNode) error {
 		if len(args) != 0 {
 			return fmt.Errorf("%s takes no arguments", id.Ident)
 		}
-	case "var":
+	case "var", "capture":
+		example := map[string]string{"var": "user", "capture": "token"}[id.Ident]
 		if len(args) != 1 {
-			return fmt.Errorf(`var takes one variable name, like {{var "user"}}; got %d arguments`, len(args))
+			return fmt.Errorf(`%s takes one name, like {{%s %q}}; got %d arguments`, id.Ident, id.Ident, example, len(args))
 		}
-		if isLiteral(args[0]) {
-			if _, ok := args[0].(*parse.StringNode); !ok {
-				return fmt.Errorf(`var takes a quoted name, like {{var "user"}}; %s is not one`, args[0])
-			}
+		_, quoted := args[0].(*parse.StringNode)
+		// A capture's name must be written out, so validation can check it
+		// against the steps before it.
+		if !quoted && (id.Ident == "capture" || isLiteral(args[0])) {
+			return fmt.Errorf(`%s takes a quoted name, like {{%s %q}}; %s is not one`, id.Ident, id.Ident, example, args[0])
 		}
 	}
 	return nil
@@ -192,14 +210,17 @@ func literalInt(n parse.Node) (int64, bool) {
 	return num.Int64, true
 }
 
-// templateVars lists the names passed to {{var "…"}} in text, so validation can
-// check them against each environment.
-func templateVars(text string) []string {
+// templateNames lists the names passed to {{var "…"}} (fn "var") or
+// {{capture "…"}} (fn "capture") in text, so validation can check them
+// against each environment and the captures of earlier steps.
+func templateNames(fn, text string) []string {
 	var names []string
-	for _, m := range varCall.FindAllStringSubmatch(text, -1) {
-		names = append(names, m[1])
+	for _, m := range nameCall.FindAllStringSubmatch(text, -1) {
+		if m[1] == fn {
+			names = append(names, m[2])
+		}
 	}
 	return names
 }
 
-var varCall = regexp.MustCompile(`\bvar\s+"([^"]*)"`)
+var nameCall = regexp.MustCompile(`\b(var|capture)\s+"([^"]*)"`)

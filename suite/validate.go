@@ -79,7 +79,7 @@ func merge(files []parsed) *merged {
 				continue // the decoder reported the empty item
 			}
 			l := loc[*Scenario]{sc, d, fmt.Sprintf("scenarios[%d]", i)}
-			sc.Source = l.source()
+			sc.Source, sc.Dir = l.source(), filepath.Dir(d.file)
 			m.scenarios = append(m.scenarios, l)
 		}
 		for i, lt := range f.LoadTests {
@@ -218,18 +218,7 @@ func (m *merged) validateScenario(l loc[*Scenario], add func(Error)) {
 	}
 	switch sc.Kind {
 	case KindHTTP:
-		if sc.Request == nil {
-			add(l.at("", "an http scenario needs a request: with at least url"))
-		}
-		if len(sc.Steps) > 0 {
-			add(l.at(".steps", "steps belong to browser scenarios; this one is kind http"))
-		}
-		if sc.Request != nil && sc.Request.URL != "" && !pathOrURL.MatchString(sc.Request.URL) {
-			add(l.at(".request.url", "%q must start with / (a path on the environment) or http(s)://", sc.Request.URL))
-		}
-		if sc.Expect != nil {
-			validateExpect(l, sc.Expect, add)
-		}
+		m.validateHTTP(l, add)
 	case KindBrowser:
 		if len(sc.Steps) == 0 {
 			add(l.at("", "a browser scenario needs steps:"))
@@ -240,6 +229,9 @@ func (m *merged) validateScenario(l loc[*Scenario], add func(Error)) {
 		if sc.Expect != nil {
 			add(l.at(".expect", "expect belongs to http scenarios; in a browser flow use assert_text or assert_url steps"))
 		}
+		if sc.Cookies != nil {
+			add(l.at(".cookies", "cookies belongs to http scenarios; a browser flow keeps its cookies in its own browser context"))
+		}
 		for i, st := range sc.Steps {
 			if st != nil {
 				validateStep(l, fmt.Sprintf(".steps[%d]", i), st, add)
@@ -248,23 +240,195 @@ func (m *merged) validateScenario(l loc[*Scenario], add func(Error)) {
 	}
 }
 
-func validateExpect(l loc[*Scenario], ex *Expect, add func(Error)) {
+// validateHTTP checks an http scenario: one request, or steps of requests
+// whose captures are defined before they are used.
+func (m *merged) validateHTTP(l loc[*Scenario], add func(Error)) {
+	sc := l.v
+	switch {
+	case sc.Request == nil && len(sc.Steps) == 0:
+		add(l.at("", "an http scenario needs a request: with at least url, or steps: of requests"))
+	case sc.Request != nil && len(sc.Steps) > 0:
+		add(l.at(".steps", "give request: (one request) or steps: (several), not both"))
+	}
+	if sc.Expect != nil && len(sc.Steps) > 0 {
+		add(l.at(".expect", "with steps:, each step has its own expect:"))
+	}
+	if sc.Request != nil {
+		m.validateRequest(l, ".request", sc.Request, nil, add)
+	}
+	if sc.Expect != nil {
+		validateExpect(l, ".expect", sc.Expect, add)
+		m.checkTemplates(l, "", ".expect", "", "", expectTexts(".expect", sc.Expect), l.v.Envs, nil, add)
+	}
+	captured := []string{} // names defined by the steps so far
+	for i, st := range sc.Steps {
+		if st == nil {
+			continue
+		}
+		p := fmt.Sprintf(".steps[%d]", i)
+		if st.Request == nil {
+			if kind, _ := st.Action(); kind != "" {
+				add(l.at(p+"."+kind, "%s is a browser action; the steps of an http scenario are request: steps (or make it kind browser)", kind))
+			}
+			continue
+		}
+		m.validateRequest(l, p+".request", st.Request, captured, add)
+		if st.Expect != nil {
+			validateExpect(l, p+".expect", st.Expect, add)
+			m.checkTemplates(l, "", p+".expect", "", "", expectTexts(p+".expect", st.Expect), l.v.Envs, captured, add)
+		}
+		for j, c := range st.Capture {
+			if c == nil {
+				continue
+			}
+			cp := fmt.Sprintf("%s.capture[%d]", p, j)
+			if slices.Contains(captured, c.Name) {
+				add(l.at(cp+".name", "capture %q is already defined by an earlier capture of this scenario; give each value its own name", c.Name))
+			}
+			validateCapture(l, cp, c, add)
+			captured = append(captured, c.Name)
+		}
+	}
+}
+
+var captureName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func validateCapture(l loc[*Scenario], p string, c *Capture, add func(Error)) {
+	if c.Name != "" && !captureName.MatchString(c.Name) {
+		add(l.at(p+".name", "capture name %q: use letters, digits and _, starting with a letter or _", c.Name))
+	}
+	switch {
+	case c.JSON != "":
+		if _, err := ParseJSONPath(c.JSON); err != nil {
+			add(l.at(p+".json", "%v", err))
+		}
+	case c.Regex != "":
+		checkRegex(l, p+".regex", c.Regex, add)
+	case l.d.has(l.path+p+".status") && !c.Status:
+		add(l.at(p+".status", "write status: true to capture the status code"))
+	case l.d.has(l.path+p+".header") && c.Header == "":
+		add(l.at(p+".header", "name the header, like header: Location"))
+	case l.d.has(l.path+p+".cookie") && c.Cookie == "":
+		add(l.at(p+".cookie", "name the cookie, like cookie: session"))
+	}
+}
+
+// validateRequest checks one request of an http scenario; captured names the
+// values earlier steps capture, which its templates may use.
+func (m *merged) validateRequest(l loc[*Scenario], p string, r *Request, captured []string, add func(Error)) {
+	if r.URL != "" && !pathOrURL.MatchString(r.URL) && !strings.HasPrefix(r.URL, "{{") {
+		add(l.at(p+".url", "%q must start with / (a path on the environment) or http(s)://", r.URL))
+	}
+	texts := requestTexts(p, "url", r.URL, r.Body, r.Headers)
+	for k, v := range r.Query {
+		texts[joinPath(p+".query", k)] = v
+	}
+	m.checkTemplates(l, l.v.Dir, p, r.BodyFile, r.Body, texts, l.v.Envs, captured, add)
+}
+
+// expectTexts keys the texts of an expect that are templates (those compared
+// as text, not regular expressions) by their place in the file.
+func expectTexts(p string, ex *Expect) map[string]string {
+	texts := map[string]string{}
+	for k, v := range ex.Headers {
+		texts[joinPath(p+".headers", k)] = v
+	}
+	for i, v := range ex.BodyContains {
+		texts[fmt.Sprintf("%s.body_contains[%d]", p, i)] = v
+	}
+	for i, v := range ex.BodyLacks {
+		texts[fmt.Sprintf("%s.body_lacks[%d]", p, i)] = v
+	}
+	for i, j := range ex.JSON {
+		if j != nil && j.Equals != "" {
+			texts[fmt.Sprintf("%s.json[%d].equals", p, i)] = j.Equals
+		}
+	}
+	return texts
+}
+
+// requestTexts keys a request's templated texts by their place in the file.
+func requestTexts(p, urlKey, url, body string, headers map[string]string) map[string]string {
+	texts := map[string]string{p + "." + urlKey: url, p + ".body": body}
+	for k, v := range headers {
+		texts[joinPath(p+".headers", k)] = v
+	}
+	return texts
+}
+
+// checkTemplates parses every templated text of a request (and its body
+// file), and checks the variables and captures they name. captured is nil
+// where no capture can have a value.
+func (m *merged) checkTemplates(l interface {
+	at(string, string, ...any) Error
+}, dir, p, bodyFile, body string, texts map[string]string, envs []string, captured []string, add func(Error)) {
+	if body != "" && bodyFile != "" {
+		add(l.at(p+".body_file", "give body or body_file, not both"))
+	}
+	if bodyFile != "" {
+		data, err := ReadBodyFile(dir, bodyFile)
+		if err != nil {
+			add(l.at(p+".body_file", "%v (paths are relative to the suite file)", err))
+		} else {
+			texts[p+".body_file"] = string(data)
+		}
+	}
+	for _, fp := range sortedKeys(texts) {
+		if _, err := ParseTemplate(fp, texts[fp]); err != nil {
+			add(l.at(fp, "%v", err))
+			continue
+		}
+		for _, v := range templateNames("var", texts[fp]) {
+			for _, en := range m.envsOf(envs) {
+				if _, ok := m.envs[en].v.Variables[v]; !ok {
+					add(l.at(fp, "variable %q is not defined in environment %q: add it under environments.%s.variables", v, en, en))
+				}
+			}
+		}
+		for _, c := range templateNames("capture", texts[fp]) {
+			switch {
+			case slices.Contains(captured, c):
+			case captured == nil:
+				add(l.at(fp, "capture %q: only the steps of an http scenario capture values, and only later steps use them", c))
+			case len(captured) == 0:
+				add(l.at(fp, "capture %q is not defined by an earlier step: no step before this one captures anything", c))
+			default:
+				add(l.at(fp, "capture %q is not defined by an earlier step%s; earlier steps capture %s", c, suggest(c, captured), strings.Join(captured, ", ")))
+			}
+		}
+	}
+}
+
+func validateExpect(l loc[*Scenario], p string, ex *Expect, add func(Error)) {
 	for i, code := range ex.Status {
 		if code < 100 || code > 599 {
-			add(l.at(fmt.Sprintf(".expect.status[%d]", i), "%d is not an HTTP status code (100–599)", code))
+			add(l.at(fmt.Sprintf("%s.status[%d]", p, i), "%d is not an HTTP status code (100–599)", code))
 		}
 	}
 	for i, re := range ex.BodyRegex {
-		checkRegex(l, fmt.Sprintf(".expect.body_regex[%d]", i), re, add)
+		checkRegex(l, fmt.Sprintf("%s.body_regex[%d]", p, i), re, add)
 	}
 	for i, j := range ex.JSON {
-		if j != nil && j.Regex != "" {
-			checkRegex(l, fmt.Sprintf(".expect.json[%d].regex", i), j.Regex, add)
+		if j == nil {
+			continue
+		}
+		if j.Path != "" {
+			if _, err := ParseJSONPath(j.Path); err != nil {
+				add(l.at(fmt.Sprintf("%s.json[%d].path", p, i), "%v", err))
+			}
+		}
+		if j.Regex != "" {
+			checkRegex(l, fmt.Sprintf("%s.json[%d].regex", p, i), j.Regex, add)
 		}
 	}
 }
 
 func validateStep(l loc[*Scenario], p string, st *Step, add func(Error)) {
+	for _, key := range []string{"request", "expect", "capture", "always"} {
+		if l.d.has(l.path + p + "." + key) {
+			add(l.at(p+"."+key, "%s belongs to the request steps of http scenarios; this one is kind browser", key))
+		}
+	}
 	if st.Navigate != "" && !pathOrURL.MatchString(st.Navigate) {
 		add(l.at(p+".navigate", "%q must start with / (a path on the environment) or http(s)://", st.Navigate))
 	}
@@ -347,34 +511,8 @@ func (m *merged) validateTarget(l loc[*LoadTest], p string, t *Target, add func(
 	if t.Weight != nil && *t.Weight == 0 {
 		add(l.at(p+".weight", "must be at least 1; remove the target to send it nothing"))
 	}
-	if t.Body != "" && t.BodyFile != "" {
-		add(l.at(p+".body_file", "give body or body_file, not both"))
-	}
-	texts := map[string]string{p + ".path": t.Path, p + ".body": t.Body}
-	for k, v := range t.Headers {
-		texts[joinPath(p+".headers", k)] = v
-	}
-	if t.BodyFile != "" {
-		data, err := ReadBodyFile(l.v.Dir, t.BodyFile)
-		if err != nil {
-			add(l.at(p+".body_file", "%v (paths are relative to the suite file)", err))
-		} else {
-			texts[p+".body_file"] = string(data)
-		}
-	}
-	for _, fp := range sortedKeys(texts) {
-		if _, err := ParseTemplate(fp, texts[fp]); err != nil {
-			add(l.at(fp, "%v", err))
-			continue
-		}
-		for _, v := range templateVars(texts[fp]) {
-			for _, en := range m.envsOf(l.v.Envs) {
-				if _, ok := m.envs[en].v.Variables[v]; !ok {
-					add(l.at(fp, "variable %q is not defined in environment %q: add it under environments.%s.variables", v, en, en))
-				}
-			}
-		}
-	}
+	texts := requestTexts(p, "path", t.Path, t.Body, t.Headers)
+	m.checkTemplates(l, l.v.Dir, p, t.BodyFile, t.Body, texts, l.v.Envs, nil, add)
 	if t.Path != "" && !strings.HasPrefix(t.Path, "/") && !strings.HasPrefix(t.Path, "{{") {
 		add(l.at(p+".path", "%q must start with / (a path on the environment)", t.Path))
 	}

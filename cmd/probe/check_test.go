@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/probe-dev/probe/demoapp"
@@ -29,6 +30,14 @@ scenarios:
     kind: browser
     envs: [staging]
     steps: [{navigate: /}]
+  - name: api
+    kind: http
+    envs: [staging]
+    steps:
+      - {name: health, request: {url: /api/health}}
+      - {name: catalogue, request: {url: /api/products}}
+      - {name: never, request: {url: /api/health}}
+      - {name: cleanup, always: true, request: {url: /api/health}}
 `), 0o600))
 	out := filepath.Join(dir, "runs")
 	base := []string{"check", "--suite", suitePath, "--out", out, "--base-url", url}
@@ -47,6 +56,8 @@ scenarios:
 		{name: "env required", args: []string{"health"}, code: 2, stderr: "--env is required"},
 		{name: "unknown env", args: []string{"--env", "prod"}, code: 2, stderr: `--env "prod": no such environment`},
 		{name: "browser flow", args: []string{"flow", "--env", "staging"}, code: 0, stdout: []string{"navigate /", "1 runs: 1 pass"}},
+		{name: "http flow", args: []string{"api", "--env", "staging"}, code: 1, stdout: []string{"health", "catalogue", "status 500, want 2xx", "cleanup", "1 runs: 0 pass, 1 fail"},
+			stderr: "1 of 1 scenarios failed"},
 		{name: "no browser", args: []string{"flow", "--env", "staging", "--browser", "/nonexistent/chromium"}, code: 3,
 			stdout: []string{"apt-get install chromium"}, stderr: "1 of 1 scenarios could not run"},
 	}
@@ -67,6 +78,22 @@ scenarios:
 	require.NoError(t, err)
 	assert.Equal(t, results.Pass, run.Status)
 	assert.Equal(t, 200, run.Last().HTTP.StatusCode)
+
+	// The flow's run, read back: a row a step that ran, each with its own
+	// request's phases; the step after the failure did not run, the cleanup did.
+	f, err = os.Open(filepath.Join(out, "api-staging.json"))
+	require.NoError(t, err)
+	defer f.Close()
+	run, err = results.ReadRun(f)
+	require.NoError(t, err)
+	assert.Equal(t, "catalogue: status 500, want 2xx", run.Reason)
+	var steps []string
+	for _, st := range run.Last().Steps {
+		steps = append(steps, st.Name+" "+string(st.Status)+" "+strconv.Itoa(st.HTTP.StatusCode))
+	}
+	assert.Equal(t, []string{"health pass 200", "catalogue fail 500", "cleanup pass 200"}, steps)
+	assert.Equal(t, "catalogue", run.Last().FailingStep())
+	assert.Equal(t, 500, run.Last().HTTP.StatusCode, "the attempt's phases are the failing request's")
 }
 
 // TestCheckKeepsSecretsOut runs the example's checkout flow so that it fails

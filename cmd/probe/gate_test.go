@@ -203,14 +203,7 @@ scenarios:
 		"--pairs", "12", "--out", t.TempDir(), "--alpha", "0.0001")
 	require.Equal(t, 1, code, "%s\n%s", stdout, stderr)
 	assert.Regexp(t, `gate browse on dev \(side-by-side, (6|12) block pairs\): FAIL`, stdout)
-	failing := 0
-	for _, line := range strings.Split(stdout, "\n") {
-		if strings.Contains(line, " fail ") {
-			failing++
-			assert.Contains(t, line, "browse: navigate /products/1")
-		}
-	}
-	assert.Equal(t, 1, failing, stdout)
+	assertOneFailing(t, stdout, "browse: navigate /products/1")
 	assert.NotContains(t, stdout, "throughput")
 
 	dir := t.TempDir()
@@ -226,6 +219,44 @@ scenarios:
 	code, _, stderr = runProbe(t, "gate", "--baseline", filepath.Join(dir, "base"), "--candidate", writeSummaryFile(t))
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "--baseline and --candidate differ in kind")
+}
+
+// TestGateHTTPFlowSteps: the steps of an http flow are gated like a browser
+// flow's, and the gate names the step whose route a candidate slowed by
+// 50 ms (about 30 times the step's own time on loopback), not the others.
+func TestGateHTTPFlowSteps(t *testing.T) {
+	suitePath := suiteFile(t, `
+environments:
+  dev: {base_url: "http://127.0.0.1:1"}
+scenarios:
+  - name: flow
+    kind: http
+    envs: [dev]
+    steps:
+      - {name: health, request: {url: /api/health}}
+      - {name: product, request: {url: /api/products/1}}
+      - {name: cart, request: {url: /api/cart}}
+`)
+	_, baseURL := demotest.Start(t, demoapp.Faults{})
+	_, candURL := demotest.Start(t, slowRoute("api.product", 50*time.Millisecond))
+	code, stdout, stderr := runProbe(t, "gate", "flow", "--suite", suitePath, "--baseline-url", baseURL, "--candidate-url", candURL,
+		"--pairs", "12", "--runs", "5", "--out", t.TempDir(), "--alpha", "0.0001")
+	require.Equal(t, 1, code, "%s\n%s", stdout, stderr)
+	assertOneFailing(t, stdout, "flow: product")
+}
+
+// assertOneFailing checks that the gate's table fails exactly one finding,
+// and that it names step.
+func assertOneFailing(t *testing.T, stdout, step string) {
+	t.Helper()
+	failing := 0
+	for _, line := range strings.Split(stdout, "\n") {
+		if strings.Contains(line, " fail ") {
+			failing++
+			assert.Contains(t, line, step)
+		}
+	}
+	assert.Equal(t, 1, failing, stdout)
 }
 
 func writeSummaryFile(t *testing.T) string {

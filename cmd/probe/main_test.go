@@ -34,7 +34,7 @@ func TestValidate(t *testing.T) {
 		errLines int
 	}{
 		{name: "example suite", args: []string{"validate", "../../examples/shop"}, code: 0,
-			stdout: []string{"suite demo-shop is valid (4 files)", "checkout", "spike", "protected, load capped at 20/s"}},
+			stdout: []string{"suite demo-shop is valid (5 files)", "checkout", "spike", "protected, load capped at 20/s"}},
 		{name: "three mistakes in two files", args: []string{"validate", threeMistakes}, code: 2,
 			stderr: []string{"the suite has 3 mistakes:", "probe.yaml:5:5: ", "health.yaml:4:12: ", "health.yaml:9:20: "}, errLines: 4},
 		{name: "missing suite", args: []string{"validate", "nope"}, code: 2, stderr: []string{"no suite found at nope"}},
@@ -109,20 +109,24 @@ func TestDemoTargetBadFlags(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
-	code, stdout, stderr := runProbe(t, "demo", "--out", t.TempDir())
+	out := t.TempDir()
+	code, stdout, stderr := runProbe(t, "demo", "--out", out)
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "demo shop serving at http://127.0.0.1:")
 	assert.Contains(t, stdout, "suite demo-shop is valid")
 	assert.NotContains(t, stdout, "127.0.0.1:8080", "every environment points at the started shop")
-	assert.Contains(t, stdout, "4 runs: 4 pass, 0 fail", "the example's checks and flows pass on a healthy shop")
+	assert.Contains(t, stdout, "5 runs: 5 pass, 0 fail", "the example's checks and flows pass on a healthy shop")
 	assert.Contains(t, stdout, "place order")
+	assert.Regexp(t, `api-order +dev +delete order +[0-9.]+ms +pass`, stdout, "the API flow ran to its cleanup")
 	assert.Contains(t, stdout, "load test spike on dev: completed")
 	assert.Contains(t, stdout, "throughput > 15/s")
-	assert.Contains(t, stdout, "4 runs: 4 pass, 0 fail")
 	assert.Contains(t, stdout, "as it should: the gate failed and named the slowed route (product).")
 	assert.Contains(t, stdout, "drill spike on dev: highest rate that held the SLO")
 	assert.Regexp(t, `FAIL: gate spike on dev: fail \(product latency (shift|p95|p99)[,)]`, stdout)
 	assert.Regexp(t, `HTML report: /.*/report\.html\n$`, stdout, "it ends with where the HTML report is")
+	html, err := os.ReadFile(filepath.Join(out, "report.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(html), "Steps of api-order", "the report draws the API flow's steps")
 }
 
 // suiteFile writes a suite file for one test and returns its path.

@@ -57,17 +57,18 @@ func (c *catcher) all() [][]byte {
 }
 
 // TestSecretsNeverLeave plants one secret in every place a suite can hold
-// it (URL path and query, headers, bodies, browser typing, variables), runs
+// it (URL path and query, headers, bodies, browser typing, variables), and a
+// secret capture (a login token) in the steps of an API flow, runs
 // every command that prints, writes, serves or sends what it measured, and
 // greps every byte of it: stdout and stderr, every file under the output
 // folders (run JSON, reports, summaries, merged summaries, the raw file,
 // artifacts, the SQLite history), /metrics, the status page, the Sentry
 // envelopes and what a real Pushgateway holds of the pushes. Only the target
-// may see the secret.
+// may see the secret and the tokens.
 func TestSecretsNeverLeave(t *testing.T) {
 	const secret = "pw-Zq9xK7-planted"
 	t.Setenv("SHOP_PASSWORD", secret)
-	_, url := demotest.Start(t, demoapp.Faults{})
+	shop, url := demotest.Start(t, demoapp.Faults{}, demoapp.WithPassword(secret))
 	sentry := &catcher{} // the real sentry-go transport sends to it
 	sentrySrv := httptest.NewServer(sentry)
 	defer sentrySrv.Close()
@@ -95,6 +96,22 @@ scenarios:
     kind: http
     schedule: {interval: 1s}
     request: {method: POST, url: "/api/cart/${SHOP_PASSWORD}", body: '{"note": "${SHOP_PASSWORD}"}'}
+  - name: token
+    kind: http
+    schedule: {interval: 1s}
+    steps:
+      - name: login
+        request: {method: POST, url: /api/login, body: '{"email": "a@b.c", "password": "${SHOP_PASSWORD}"}'}
+        capture: [{name: tok, json: $.token, secret: true}]
+      - name: use
+        request:
+          url: '/api/orders?t={{capture "tok"}}'
+          headers: {Authorization: 'Bearer {{capture "tok"}}'}
+        expect: {headers: {X-Nope: '{{capture "tok"}}'}}
+      - name: cleanup
+        always: true
+        request: {url: '/api/orders/{{capture "tok"}}', headers: {Authorization: 'Bearer {{capture "tok"}}'}}
+        expect: {body_contains: '{{capture "tok"}}'}
   - name: typing
     kind: browser
     schedule: {interval: 1m}
@@ -134,7 +151,7 @@ loadtests:
 	require.Equal(t, 0, probe("report", "merge", dir("shards/lt-dev-shard0of2.json"), dir("shards/lt-dev-shard1of2.json"),
 		"--out", dir("merged/lt.json"), "--suite", suitePath))
 	for _, format := range []string{"text", "html", "md", "junit", "json"} {
-		probe("report", dir("runs/query-dev.json"), dir("runs/path-dev.json"), dir("runs/typing-dev.json"), dir("load/lt-dev.json"), "--format", format)
+		probe("report", dir("runs/query-dev.json"), dir("runs/path-dev.json"), dir("runs/token-dev.json"), dir("runs/typing-dev.json"), dir("load/lt-dev.json"), "--format", format)
 	}
 	// Identical builds; the verdict is not what this test is about (a pass,
 	// an undecided gate, or the 1-in-100 false failure alpha allows).
@@ -150,6 +167,7 @@ loadtests:
 	var served []string
 	ranAll := regexp.MustCompile(`(?s)probe_runs_total\{env="dev",scenario="path",status="fail"\} [1-9].*` +
 		`probe_runs_total\{env="dev",scenario="query",status="pass"\} [1-9].*` +
+		`probe_runs_total\{env="dev",scenario="token",status="fail"\} [1-9].*` +
 		`probe_runs_total\{env="dev",scenario="typing",status="fail"\} [1-9]`)
 	require.Eventually(t, func() bool { return ranAll.MatchString(get(t, base+"metrics")) }, 60*time.Second, 100*time.Millisecond)
 	metrics := get(t, base+"metrics")
@@ -165,10 +183,15 @@ loadtests:
 	require.Contains(t, pushed, `job="probe_load"`, "the load test pushed its metrics")
 	served = append(served, pushed)
 
-	// Every byte.
+	// Every byte, for the secret and every token the shop gave out.
+	tokens := shop.Tokens()
+	require.GreaterOrEqual(t, len(tokens), 2, "the API flow logged in under check and under run")
 	check := func(where string, b []byte) {
 		t.Helper()
 		assert.False(t, bytes.Contains(b, []byte(secret)), "the secret leaks in %s", where)
+		for _, tok := range tokens {
+			assert.False(t, bytes.Contains(b, []byte(tok)), "a captured token leaks in %s", where)
+		}
 	}
 	for i, p := range printed {
 		check("printed output #"+string(rune('0'+i%10)), []byte(p))
@@ -195,6 +218,7 @@ loadtests:
 	assert.Greater(t, files, 20, "run JSON, reports, summaries, raw, artifacts and the history were all written")
 	all := strings.Join(printed, "")
 	assert.Contains(t, all, "[redacted]", "names were shown, redacted")
+	assert.Contains(t, all, `header X-Nope missing, want it to contain "[redacted]"`, "the reason that quoted the token was shown, redacted")
 	for _, f := range []string{"load/raw.gob", "history/h.db", "merged/lt.json", "gate/report.json"} {
 		assert.FileExists(t, dir(f))
 	}

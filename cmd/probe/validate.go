@@ -52,7 +52,7 @@ func printOverview(w io.Writer, s *suite.Suite) error {
 	fmt.Fprintf(&b, "  scenarios: %d\n", len(s.Scenarios))
 	for _, sc := range s.Scenarios {
 		what := fmt.Sprintf("%d steps", len(sc.Steps))
-		if sc.Kind == suite.KindHTTP {
+		if sc.Request != nil {
 			what = sc.Request.Method + " " + s.Redactor.Redact(sc.Request.URL)
 		}
 		fmt.Fprintf(&b, "    %-16s %-7s every %-6s on %s  (%s)\n", sc.Name, sc.Kind, sc.Schedule.Interval, strings.Join(sc.Envs, ","), what)
