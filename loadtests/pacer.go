@@ -40,6 +40,7 @@ type pacer struct {
 	workers  int64         // vegeta's workers so far (they never end before the attack)
 	window   int64         // the growWindow the last start fell in
 	started  int64         // workers started in it
+	base     int64         // workers when it began
 	cpu      *saturation   // the generator's own CPU, if watched
 	onDrop   func(n int64) // live metric, if set
 
@@ -132,12 +133,14 @@ const (
 // worker (and its connection) would only add to the queue and the memory.
 func (p *pacer) waitOnProbe() bool { return 2*p.atTarget.Load() < p.workers }
 
-// mayStart reports whether one more worker may start now.
+// mayStart reports whether one more worker may start now: at most as many
+// in a window as there were workers when it began (not as there are now,
+// which grows with every start and would let one window start thousands).
 func (p *pacer) mayStart(elapsed time.Duration) bool {
 	if w := int64(elapsed / growWindow); w != p.window {
-		p.window, p.started = w, 0
+		p.window, p.started, p.base = w, 0, p.workers
 	}
-	if p.started >= max(p.workers, 64) {
+	if p.started >= max(p.base, 64) {
 		return false
 	}
 	p.started++

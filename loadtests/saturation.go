@@ -37,6 +37,9 @@ func watchSaturation(ctx context.Context) *saturation {
 	ctx, cancel := context.WithCancel(ctx)
 	s := &saturation{done: make(chan struct{}), stop: cancel,
 		probe: []metrics.Sample{{Name: "/sched/latencies:seconds"}}}
+	// The baseline now, so that the first window is judged at its end: the
+	// pacer lets workers start until then.
+	s.look()
 	go func() {
 		defer close(s.done)
 		t := time.NewTicker(schedWindow)

@@ -133,6 +133,32 @@ func TestRarestRate(t *testing.T) {
 // TestPacerStartsWorkersForTheTarget: with every worker busy, a new one
 // starts only while the target holds most of them; when they wait on probe
 // itself (results not taken, no CPU) the send waits and goes late instead.
+// TestPacerStartsWorkersWindowByWindow: with a target that holds every
+// worker and every send overdue, each window starts at most as many workers
+// as there were when it began, so the first moments of a saturating test,
+// before the saturation watch has a verdict, cannot start thousands.
+func TestPacerStartsWorkersWindowByWindow(t *testing.T) {
+	s := NewSchedule([]*suite.Phase{{Constant: &suite.ConstantPhase{Rate: rate("1000000/s"), Duration: dur(10 * time.Second)}}}, ScheduleOptions{})
+	p := newPacer(s, 0, 1, 0, 0)
+	p.workers = 64
+	grow := func(elapsed time.Duration) {
+		for range 10_000 {
+			h := p.workers // every worker busy, none answered
+			p.atTarget.Store(h)
+			if wait, _ := p.Pace(elapsed, uint64(h)); wait != 0 {
+				return
+			}
+		}
+	}
+	for _, w := range []struct {
+		at   time.Duration
+		want int64
+	}{{50 * time.Millisecond, 128}, {60 * time.Millisecond, 128}, {150 * time.Millisecond, 256}, {250 * time.Millisecond, 512}} {
+		grow(w.at)
+		assert.Equal(t, w.want, p.workers, "workers by %s", w.at)
+	}
+}
+
 func TestPacerStartsWorkersForTheTarget(t *testing.T) {
 	s := NewSchedule([]*suite.Phase{{Constant: &suite.ConstantPhase{Rate: rate("1000/s"), Duration: dur(10 * time.Second)}}}, ScheduleOptions{})
 	cases := []struct {

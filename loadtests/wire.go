@@ -42,6 +42,14 @@ type wirePool struct {
 	idle  chan *wireConn
 }
 
+// wireBuffer is the size of each connection's read and write buffers. A
+// load test's requests and answers are mostly small, and a generator short
+// of CPU holds a connection per busy worker: bufio's default 4 KiB each way
+// was most of its heap. Longer header lines and bodies still go through
+// (textproto joins a line read in parts; bufio hands large reads and writes
+// straight to the connection).
+const wireBuffer = 1 << 10
+
 type wireConn struct {
 	conn net.Conn
 	br   *bufio.Reader
@@ -151,7 +159,7 @@ func (t *wireTransport) get(ctx context.Context, p *wirePool, addr string) (*wir
 		<-p.slots
 		return nil, false, err
 	}
-	return &wireConn{conn: conn, br: bufio.NewReader(conn), bw: bufio.NewWriter(conn), pool: p}, false, nil
+	return &wireConn{conn: conn, br: bufio.NewReaderSize(conn, wireBuffer), bw: bufio.NewWriterSize(conn, wireBuffer), pool: p}, false, nil
 }
 
 // exchange writes req and reads its answer's head; the body is read by the
