@@ -141,6 +141,11 @@ func TestWireAnswerShapes(t *testing.T) {
 		{"to the end", "GET", "HTTP/1.1 200 OK\r\n\r\nuntil closed", "until closed", 200, true},
 		{"continue first", "GET", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok", "ok", 201, false},
 		{"head", "HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", "", 200, false},
+		// Longer than a connection's buffer (wireBuffer): a header line read
+		// in parts, and a body read past it.
+		{"long header", "GET", "HTTP/1.1 200 OK\r\nX-Long: " + strings.Repeat("h", 3*wireBuffer) + "\r\nContent-Length: 2\r\n\r\nok", "ok", 200, false},
+		{"large body", "GET", fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", 20*wireBuffer, strings.Repeat("b", 20*wireBuffer)),
+			strings.Repeat("b", 20*wireBuffer), 200, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
