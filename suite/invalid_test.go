@@ -283,7 +283,7 @@ var invalidCases = []invalidCase{
 `),
 		want: []string{
 			`suite.yaml:9:56: scenarios[0].steps[0].capture[1].name: capture "token" is already defined by an earlier capture of this scenario; give each value its own name`,
-			`suite.yaml:10:62: scenarios[0].steps[1].request.headers.Authorization: capture "tokn" is not defined by an earlier step (did you mean "token"?); earlier steps capture token, token`,
+			`suite.yaml:10:62: scenarios[0].steps[1].request.headers.Authorization: capture "tokn" is not defined by an earlier step (did you mean "token"?); earlier steps capture token`,
 		},
 	},
 	{

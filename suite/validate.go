@@ -286,7 +286,9 @@ func (m *merged) validateHTTP(l loc[*Scenario], add func(Error)) {
 				add(l.at(cp+".name", "capture %q is already defined by an earlier capture of this scenario; give each value its own name", c.Name))
 			}
 			validateCapture(l, cp, c, add)
-			captured = append(captured, c.Name)
+			if !slices.Contains(captured, c.Name) {
+				captured = append(captured, c.Name)
+			}
 		}
 	}
 }
