@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/probe-dev/probe/demoapp"
+	"github.com/probe-dev/probe/demoapp/demotest"
 	"github.com/probe-dev/probe/results"
 	"github.com/probe-dev/probe/scenarios"
 	"github.com/probe-dev/probe/store"
@@ -165,6 +167,47 @@ func TestSentryOneEventPerEpisode(t *testing.T) {
 		assert.Equal(t, []string{"failure.png"}, e.attachments)
 		assert.Contains(t, e.event["message"], "checkout on dev failed at assert_text #thanks")
 	}
+}
+
+// TestSentryNamesTheFailingStepOfAFlow: a real HTTP flow against the demo
+// shop fails at one step, and its cleanup fails after it; the event names
+// the first failure, not the cleanup, carries the run's trace id, and has
+// every step as a breadcrumb.
+func TestSentryNamesTheFailingStepOfAFlow(t *testing.T) {
+	ep := &sentryEndpoint{}
+	srv := httptest.NewServer(ep)
+	defer srv.Close()
+	notifier, err := NewSentry(strings.Replace(srv.URL, "http://", "http://publickey@", 1)+"/42", "probe-test", 0, nil)
+	require.NoError(t, err)
+	_, url := demotest.Start(t, demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.product": {ErrorRate: 1}}})
+	s := loadSuite(t, url, `
+  - name: flow
+    kind: http
+    schedule: {interval: 20ms, jitter: 1ms}
+    steps:
+      - {name: first, request: {url: /api/health}}
+      - {name: broken, request: {url: /api/products/1}}
+      - {name: never, request: {url: /api/health}}
+      - {name: cleanup, always: true, request: {url: /api/cart}, expect: {status: 201}}
+`)
+	hist := openStore(t, filepath.Join(t.TempDir(), "h.db"))
+	m, err := New(Config{Suite: s, Recheck: 20 * time.Millisecond, Notifier: notifier}, scenarios.NewRunner(nil), hist, nil)
+	require.NoError(t, err)
+	runUntil(t, m, func() bool { return count(t, hist, store.Query{}).Fail >= 3 })
+	notifier.Close(5 * time.Second)
+
+	events := ep.events()
+	require.Len(t, events, 1, "one failing episode")
+	e := events[0].event
+	assert.Equal(t, []any{"probe", "flow", "dev", "broken"}, e["fingerprint"])
+	tags, _ := e["tags"].(map[string]any)
+	assert.Equal(t, "broken", tags["step"])
+	contexts, _ := e["contexts"].(map[string]any)
+	probe, _ := contexts["probe"].(map[string]any)
+	assert.Regexp(t, `^[0-9a-f]{32}$`, probe["trace_id"])
+	assert.Equal(t, "broken: status 500, want 2xx; then cleanup failed too: status 200, want 201", probe["reason"])
+	crumbs, _ := e["breadcrumbs"].([]any)
+	assert.Len(t, crumbs, 3, "the steps that ran, as breadcrumbs")
 }
 
 func TestSentryRateLimit(t *testing.T) {
