@@ -29,10 +29,8 @@ func (hr *httpRun) capture(cs []*suite.Capture, res response) []string {
 			continue
 		}
 		hr.env.Captures[c.Name] = v
-		if c.Secret && v != "" && !slices.Contains(hr.secrets, v) {
-			hr.secrets = append(hr.secrets, v)
-			// Longest first, so that a secret inside another is not half hidden.
-			slices.SortFunc(hr.secrets, func(a, b string) int { return len(b) - len(a) })
+		if c.Secret {
+			hr.secrets = hr.secrets.With(v)
 		}
 	}
 	return reasons
@@ -98,12 +96,15 @@ func excerpt(body []byte) string {
 	}
 	cut := len(body) > excerptLen
 	if cut {
-		body = body[:excerptLen]
-		for len(body) > 0 && !utf8.Valid(body) {
-			body = body[:len(body)-1]
+		// Cut at the start of a character, not inside one; strconv.Quote
+		// writes any invalid byte as an escape.
+		n := excerptLen
+		for n > 0 && !utf8.RuneStart(body[n]) {
+			n--
 		}
+		body = body[:n]
 	}
-	s := strconv.Quote(strings.ToValidUTF8(string(body), "\uFFFD"))
+	s := strconv.Quote(string(body))
 	if cut {
 		s += "…"
 	}

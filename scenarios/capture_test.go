@@ -84,3 +84,23 @@ func FuzzCaptureValue(f *testing.F) {
 		}
 	})
 }
+
+// TestExcerpt: a reason quotes at most excerptLen bytes of a body, cut at a
+// character's start, with invalid bytes escaped rather than lost.
+func TestExcerpt(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+	}{
+		{"empty", "", "(empty)"},
+		{"short", "ok", `"ok"`},
+		{"cut inside a character", strings.Repeat("a", excerptLen-1) + "é" + "rest", `"` + strings.Repeat("a", excerptLen-1) + `"…`},
+		{"binary first, then text", "\xff" + strings.Repeat("b", 300), `"\xff` + strings.Repeat("b", excerptLen-1) + `"…`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := excerpt([]byte(tt.body))
+			assert.Equal(t, tt.want, got)
+			assert.True(t, utf8.ValidString(got))
+		})
+	}
+}

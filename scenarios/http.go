@@ -92,7 +92,7 @@ type httpRun struct {
 	transport   *http.Transport
 	jar         http.CookieJar // nil with cookies: false
 	env         suite.TemplateEnv
-	secrets     []string // values of secret captures, redacted like the suite's secrets
+	secrets     *suite.Redactor // the values of secret captures; nil until one is taken
 }
 
 func newHTTPRun(r *Runner, sc *suite.Scenario, t Target, traceparent string) *httpRun {
@@ -117,11 +117,7 @@ func newHTTPRun(r *Runner, sc *suite.Scenario, t Target, traceparent string) *ht
 
 // redact hides the suite's secrets and the values of secret captures.
 func (hr *httpRun) redact(s string) string {
-	s = hr.runner.redact(s)
-	for _, v := range hr.secrets {
-		s = strings.ReplaceAll(s, v, suite.Redacted)
-	}
-	return s
+	return hr.secrets.Redact(hr.runner.redact(s))
 }
 
 // step sends one request and checks and captures from its response. ran is
@@ -259,8 +255,7 @@ func (hr *httpRun) expect(ex *suite.Expect) (*suite.Expect, error) {
 // request renders a step's request: its url, query, headers and body, with
 // the values captured so far.
 func (hr *httpRun) request(ctx context.Context, req *suite.Request) (*http.Request, error) {
-	render := hr.render
-	path, err := render("url", req.URL)
+	path, err := hr.render("url", req.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +267,7 @@ func (hr *httpRun) request(ctx context.Context, req *suite.Request) (*http.Reque
 		}
 		q := u.Query()
 		for _, k := range sortedKeys(req.Query) {
-			v, err := render("query "+k, req.Query[k])
+			v, err := hr.render("query "+k, req.Query[k])
 			if err != nil {
 				return nil, err
 			}
@@ -289,7 +284,7 @@ func (hr *httpRun) request(ctx context.Context, req *suite.Request) (*http.Reque
 		}
 		text = string(data)
 	}
-	bodyText, err := render("body", text)
+	bodyText, err := hr.render("body", text)
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +301,7 @@ func (hr *httpRun) request(ctx context.Context, req *suite.Request) (*http.Reque
 	}
 	hreq.Header.Set("traceparent", hr.traceparent)
 	for _, k := range sortedKeys(req.Headers) {
-		v, err := render("header "+k, req.Headers[k])
+		v, err := hr.render("header "+k, req.Headers[k])
 		if err != nil {
 			return nil, err
 		}

@@ -232,3 +232,12 @@ func TestLoadRedactsSecretsInErrors(t *testing.T) {
 	require.ErrorAs(t, err, &errs)
 	assert.Equal(t, `suite.yaml:4:15: environments.dev.base_url: "[redacted]" is not an absolute http(s) URL, like http://127.0.0.1:8080`, errs.Error())
 }
+
+func TestRedactorWith(t *testing.T) {
+	var none *Redactor
+	r := none.With("tok-1", "")
+	assert.Equal(t, "Bearer "+Redacted, r.Redact("Bearer tok-1"))
+	r = r.With("tok-1-long") // a secret holding another is hidden whole
+	assert.Equal(t, Redacted+" "+Redacted, r.Redact("tok-1-long tok-1"))
+	assert.Equal(t, "keep", none.Redact("keep"))
+}

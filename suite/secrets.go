@@ -107,6 +107,23 @@ func newRedactor(values map[string]bool) *Redactor {
 	return r
 }
 
+// With returns a Redactor that also hides values: secrets learnt at run
+// time, such as a captured token. r may be nil.
+func (r *Redactor) With(values ...string) *Redactor {
+	set := map[string]bool{}
+	if r != nil {
+		for _, v := range r.values {
+			set[v] = true
+		}
+	}
+	for _, v := range values {
+		if v != "" {
+			set[v] = true
+		}
+	}
+	return newRedactor(set)
+}
+
 // Redact returns s with every secret value replaced by [redacted].
 func (r *Redactor) Redact(s string) string {
 	if r == nil {
