@@ -12,7 +12,9 @@
 // to be taken, sends go late, and short of CPU they are dropped, and the
 // summary names the generator as the limit. OptionsFor is the one place the
 // rules of sending load live (protected environments, headers, variables,
-// redaction), for every command that sends it.
+// redaction), for every command that sends it. feeder.go hands out the rows
+// of test data (suite.Dataset) by mode, unique rows split among shards: the
+// first part of the journeys to come, not yet named by any suite field.
 //
 // It imports suite and results, never scenarios.
 package loadtests

@@ -3,8 +3,8 @@
 // model with defaults applied, expands ${VAR} from the environment, redacts
 // secrets, and prints the JSON Schema of exactly what it accepts. It also owns
 // what the format's texts mean at run time: the template functions shared by
-// load-test targets and HTTP checks (template.go), and JSON paths
-// (jsonpath.go).
+// load-test targets and HTTP checks (template.go), JSON paths (jsonpath.go)
+// and test-data files, CSV or JSON lines (data.go).
 //
 // Every mistake is reported at once, sorted, each at file:line:column with the
 // field path. It imports only the standard library, a YAML parser and a
