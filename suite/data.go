@@ -74,7 +74,6 @@ func ParseData(name string, data []byte) (*Dataset, error) {
 
 func parseCSV(name string, data []byte) (*Dataset, error) {
 	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff")))) // a spreadsheet's byte-order mark
-	r.ReuseRecord = false
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: empty; the first line names the columns, like user,password", name)
