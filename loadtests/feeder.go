@@ -9,16 +9,6 @@ import (
 	"github.com/probe-dev/probe/suite"
 )
 
-// How a journey takes rows of its test data.
-const (
-	DataUnique   = "unique"   // each row once; the test stops when they run out
-	DataCircular = "circular" // in order, again from the start after the last
-	DataRandom   = "random"   // any row, each time
-)
-
-// DataModes are the modes a journey's data may name.
-var DataModes = []string{DataUnique, DataCircular, DataRandom}
-
 // ErrDataExhausted says a unique data set has no row left: the test stops
 // with this reason rather than use a row twice.
 var ErrDataExhausted = errors.New("test data used up")
@@ -41,11 +31,11 @@ type feeder struct {
 func newFeeder(ds *suite.Dataset, mode string, shard, shards int, seed uint64) (*feeder, error) {
 	shards = max(shards, 1)
 	switch mode {
-	case DataUnique:
+	case suite.DataUnique:
 		if shard >= len(ds.Rows) {
 			return nil, fmt.Errorf("%s: %d rows for %d shards: shard %d would have none; give at least one row a shard", ds.Name, len(ds.Rows), shards, shard)
 		}
-	case DataCircular, DataRandom:
+	case suite.DataCircular, suite.DataRandom:
 	default:
 		return nil, fmt.Errorf("%s: unknown data mode %q; use unique, circular or random", ds.Name, mode)
 	}
@@ -59,7 +49,7 @@ func (f *feeder) row() (int, error) {
 	defer f.mu.Unlock()
 	n := len(f.ds.Rows)
 	switch f.mode {
-	case DataUnique:
+	case suite.DataUnique:
 		if f.next >= n {
 			return 0, fmt.Errorf("%w: all %d rows of %s are taken (mode unique%s); give more rows, or mode circular",
 				ErrDataExhausted, f.rowsOfShard(), f.ds.Name, f.shardText())
@@ -67,7 +57,7 @@ func (f *feeder) row() (int, error) {
 		i := f.next
 		f.next += f.shards
 		return i, nil
-	case DataCircular:
+	case suite.DataCircular:
 		i := f.next
 		f.next = (f.next + 1) % n
 		return i, nil

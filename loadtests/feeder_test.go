@@ -26,7 +26,7 @@ func TestFeederUniqueAcrossShards(t *testing.T) {
 			ds, shards := dataset(rows), min(4, rows)
 			used := map[int]int{}
 			for s := range shards {
-				f, err := newFeeder(ds, DataUnique, s, shards, 1)
+				f, err := newFeeder(ds, suite.DataUnique, s, shards, 1)
 				require.NoError(t, err)
 				for {
 					i, err := f.row()
@@ -47,7 +47,7 @@ func TestFeederUniqueAcrossShards(t *testing.T) {
 }
 
 func TestFeederCircular(t *testing.T) {
-	f, err := newFeeder(dataset(3), DataCircular, 1, 2, 1)
+	f, err := newFeeder(dataset(3), suite.DataCircular, 1, 2, 1)
 	require.NoError(t, err)
 	var got []int
 	for range 7 {
@@ -62,7 +62,7 @@ func TestFeederCircular(t *testing.T) {
 // 10,000 ± 87 (one standard deviation); the bound of 700 is 8 of them,
 // which a correct picker exceeds with a chance far below 1 in 10^9.
 func TestFeederRandom(t *testing.T) {
-	f, err := newFeeder(dataset(4), DataRandom, 0, 1, 7)
+	f, err := newFeeder(dataset(4), suite.DataRandom, 0, 1, 7)
 	require.NoError(t, err)
 	counts := make([]int, 4)
 	for range 40_000 {
@@ -78,6 +78,6 @@ func TestFeederRandom(t *testing.T) {
 func TestFeederInvalid(t *testing.T) {
 	_, err := newFeeder(dataset(2), "once", 0, 1, 1)
 	assert.EqualError(t, err, `users.csv: unknown data mode "once"; use unique, circular or random`)
-	_, err = newFeeder(dataset(2), DataUnique, 2, 3, 1)
+	_, err = newFeeder(dataset(2), suite.DataUnique, 2, 3, 1)
 	assert.EqualError(t, err, "users.csv: 2 rows for 3 shards: shard 2 would have none; give at least one row a shard")
 }

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,7 +38,7 @@ func (r *Runner) httpCheck(ctx context.Context, sc *suite.Scenario, t Target) re
 	defer hr.transport.CloseIdleConnections()
 
 	var failed []int // indexes into att.Steps of the steps that did not pass
-	for _, st := range httpSteps(sc) {
+	for _, st := range suite.HTTPSteps(sc) {
 		if len(failed) > 0 && !st.Always {
 			continue
 		}
@@ -72,15 +74,6 @@ func (r *Runner) httpCheck(ctx context.Context, sc *suite.Scenario, t Target) re
 		att.Steps[i].Reason = hr.redact(att.Steps[i].Reason)
 	}
 	return att
-}
-
-// httpSteps returns the steps of an http scenario; a scenario of one request
-// is a flow of one step, named by its method and URL.
-func httpSteps(sc *suite.Scenario) []*suite.Step {
-	if sc.Request != nil {
-		return []*suite.Step{{Name: suite.RequestStepName(sc.Request), Request: sc.Request, Expect: sc.Expect}}
-	}
-	return sc.Steps
 }
 
 // httpRun is one attempt of an http scenario in progress.
@@ -188,9 +181,12 @@ func (hr *httpRun) step(ctx context.Context, st *suite.Step) (step results.Step,
 		timing.TLSDaysLeft = &days
 	}
 	phase.fill(timing)
-	got := response{code: res.StatusCode, header: res.Header, body: data, took: took, daysLeft: timing.TLSDaysLeft, cut: cut,
-		cookies: res.Cookies(), url: res.Request.URL}
-	reasons := check(ex, got)
+	got := suite.Response{Code: res.StatusCode, Header: res.Header, Body: data, Took: took, DaysLeft: timing.TLSDaysLeft,
+		Cookies: res.Cookies(), URL: res.Request.URL}
+	if cut {
+		got.Read = maxBody
+	}
+	reasons := ex.Check(got)
 	// Captures are taken even from a response that broke an expectation, so
 	// that cleanup can still remove what the step created; what they miss is
 	// told only when nothing else went wrong.
@@ -309,6 +305,8 @@ func (hr *httpRun) request(ctx context.Context, req *suite.Request) (*http.Reque
 	}
 	return hreq, nil
 }
+
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // resolve joins a path to the base URL, keeping the base's own path prefix.
 func resolve(base, path string) string {

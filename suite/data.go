@@ -17,6 +17,13 @@ import (
 // MaxDataFile bounds a test-data file: rows are held in memory for the run.
 const MaxDataFile = 64 << 20
 
+// How a journey takes rows of its test data (DataRef.Mode).
+const (
+	DataUnique   = "unique"   // each row once; the test stops when they run out
+	DataCircular = "circular" // in order, again from the start after the last
+	DataRandom   = "random"   // any row, each time
+)
+
 // Dataset is the rows of a journey's test data. Each column is a template
 // value of the journey's steps; every row has every column.
 type Dataset struct {

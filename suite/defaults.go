@@ -15,6 +15,7 @@ const (
 	DefaultSLOWindow      = 30 * 24 * time.Hour
 	DefaultProtectedRate  = 10 // requests per second
 	defaultJitterFraction = 10 // percent of the interval
+	DefaultMaxUsers       = 10_000 // journeys in flight
 	defaultMethod         = "GET"
 	defaultWeight         = 1
 )
@@ -54,14 +55,51 @@ func (m *merged) build() *Suite {
 		lt.Envs = m.envsOf(lt.Envs)
 		lt.Timeout = cmp.Or(lt.Timeout, Duration(DefaultRequestTimeout))
 		for _, t := range lt.Targets {
-			t.Method = cmp.Or(t.Method, defaultMethod)
 			if t.Weight == nil {
 				t.Weight = ptr(defaultWeight)
+			}
+			defaultJourney(t, lt.Dir, s.Scenarios)
+			if !t.IsJourney() {
+				t.Method = cmp.Or(t.Method, defaultMethod)
+			} else {
+				lt.MaxUsers = cmp.Or(lt.MaxUsers, DefaultMaxUsers)
 			}
 		}
 		s.LoadTests = append(s.LoadTests, lt)
 	}
 	return s
+}
+
+// defaultJourney fills in a journey target's steps: its own, with the
+// defaults of request steps, or those of the http scenario it names (built
+// already).
+func defaultJourney(t *Target, dir string, scenarios []*Scenario) {
+	if t.Data != nil {
+		t.Data.Mode = cmp.Or(t.Data.Mode, DataCircular)
+	}
+	if t.Journey != nil {
+		for _, st := range t.Journey {
+			defaultRequest(st.Request)
+			st.Timeout = cmp.Or(st.Timeout, Duration(DefaultStepTimeout))
+			st.Name = StepName(st)
+		}
+		t.Steps, t.StepsDir = t.Journey, dir
+		return
+	}
+	for _, sc := range scenarios {
+		if t.Scenario != "" && sc.Name == t.Scenario {
+			t.Steps, t.StepsDir = HTTPSteps(sc), sc.Dir
+		}
+	}
+}
+
+// HTTPSteps returns the steps of an http scenario; a scenario of one
+// request is a flow of one step, named by its method and URL.
+func HTTPSteps(sc *Scenario) []*Step {
+	if sc.Request != nil {
+		return []*Step{{Name: RequestStepName(sc.Request), Request: sc.Request, Expect: sc.Expect}}
+	}
+	return sc.Steps
 }
 
 func defaultScenario(sc *Scenario, m *merged, d *Defaults) *Scenario {

@@ -201,6 +201,53 @@ var invalidCases = []invalidCase{
 		},
 	},
 	{
+		name: "a target that is neither a request nor a journey",
+		yaml: validBase + journeyLT("      - {name: t}\n      - {name: u, path: /, journey: [{request: {url: /}}]}\n"),
+		want: []string{
+			`suite.yaml:7:9: loadtests[0].targets[0]: a target needs path: (one request), journey: (steps written here) or scenario: (the steps of an http scenario)`,
+			`suite.yaml:8:9: loadtests[0].targets[1]: give one of path:, journey: and scenario:, not several`,
+		},
+	},
+	{
+		name: "journey steps: a request's fields, a browser action, undefined capture and data",
+		yaml: validBase + journeyLT("      - name: t\n        method: POST\n        journey:\n          - click: '#buy'\n          - request: {url: '/c/{{capture \"id\"}}/{{data \"email\"}}'}\n"),
+		want: []string{
+			`suite.yaml:8:17: loadtests[0].targets[0].method: method belongs to a one-request target; each step of a journey has its own request`,
+			`suite.yaml:10:20: loadtests[0].targets[0].journey[0].click: click is a browser action; the steps of a journey are request: steps (a load test runs no browser)`,
+			`suite.yaml:11:28: loadtests[0].targets[0].journey[1].request.url: capture "id" is not defined by an earlier step: no step before this one captures anything`,
+			`suite.yaml:11:28: loadtests[0].targets[0].journey[1].request.url: data "email": only the steps of a journey with data: (a CSV or JSON-lines file) have data columns`,
+		},
+	},
+	{
+		name: "journey of an unknown scenario, and of a browser flow",
+		yaml: validBase + journeyLT("      - {name: t, scenario: chekout}\n      - {name: u, scenario: b}\n") +
+			"scenarios:\n  - {name: checkout, kind: http, request: {url: /}}\n  - {name: b, kind: browser, steps: [{navigate: /}]}\n",
+		want: []string{
+			`suite.yaml:7:29: loadtests[0].targets[0].scenario: unknown scenario "chekout" (did you mean "checkout"?)`,
+			`suite.yaml:8:29: loadtests[0].targets[1].scenario: scenario "b" is kind browser; a journey runs the steps of an http scenario`,
+		},
+	},
+	{
+		name: "journey: steps of one name, missing data, think upside down and on a request",
+		yaml: validBase + journeyLT("      - name: t\n        journey: [{request: {url: /}}, {request: {url: /}}]\n        data: {file: nope.csv}\n        think: {uniform: {min: 2s, max: 1s}}\n      - {name: u, path: /, think: {fixed: 1s}}\n"),
+		want: []string{
+			`suite.yaml:8:40: loadtests[0].targets[0].journey[1]: a step named "GET /" is already in this journey: give it a name: of its own, so its results stay apart`,
+			`suite.yaml:9:22: loadtests[0].targets[0].data.file: nope.csv does not exist (paths are relative to the suite file)`,
+			`suite.yaml:10:41: loadtests[0].targets[0].think.uniform.max: max 1s is below min 2s`,
+			`suite.yaml:11:35: loadtests[0].targets[1].think: think belongs to journeys (journey: or scenario:); this target is one request`,
+		},
+	},
+	{
+		name: "empty journey and an unknown data mode",
+		yaml: validBase + journeyLT("      - {name: t, journey: [], data: {file: x.csv, mode: once}}\n"),
+		want: []string{
+			`suite.yaml:7:28: loadtests[0].targets[0].journey: a journey needs at least one step`,
+			`suite.yaml:7:45: loadtests[0].targets[0].data.file: x.csv does not exist (paths are relative to the suite file)`,
+			`suite.yaml:7:58: loadtests[0].targets[0].data.mode: "once" is not one of unique, circular, random`,
+		},
+		schemaCatches: true,
+	},
+	{
 		name: "slo references",
 		yaml: validBase + loadTest("") + "slos:\n  availability: {target: 100%}\n  latency:\n    - {scenario: nope, p95: 1s}\n    - {loadtest: l, endpoint: prod, p95: 1s}\n",
 		want: []string{
@@ -282,7 +329,7 @@ var invalidCases = []invalidCase{
       - request: {url: /api/orders, headers: {Authorization: 'Bearer {{capture "tokn"}}'}}
 `),
 		want: []string{
-			`suite.yaml:9:56: scenarios[0].steps[0].capture[1].name: capture "token" is already defined by an earlier capture of this scenario; give each value its own name`,
+			`suite.yaml:9:56: scenarios[0].steps[0].capture[1].name: capture "token" is already defined by an earlier capture of these steps; give each value its own name`,
 			`suite.yaml:10:62: scenarios[0].steps[1].request.headers.Authorization: capture "tokn" is not defined by an earlier step (did you mean "token"?); earlier steps capture token`,
 		},
 	},
@@ -338,6 +385,12 @@ var invalidCases = []invalidCase{
 // httpFlow is an http scenario named a whose steps are the given lines.
 func httpFlow(steps string) string {
 	return "scenarios:\n  - name: a\n    kind: http\n    steps:\n" + steps
+}
+
+// journeyLT is a load test of the given targets (YAML list items).
+func journeyLT(targets string) string {
+	return "loadtests:\n  - name: l\n    targets:\n" + targets +
+		"    profile: [{constant: {rate: 1/s, duration: 1s}}]\n    limits: {max_duration: 1s, max_requests: 1}\n"
 }
 
 // loadTest is a valid load test with extra lines appended.

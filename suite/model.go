@@ -211,7 +211,8 @@ type LoadTest struct {
 	Dir        string       `yaml:"-"` // folder of the file, for body_file
 	Name       string       `yaml:"name" probe:"required" doc:"Unique name; used in metrics and reports."`
 	Envs       []string     `yaml:"envs" doc:"Environments it may run on (default: defaults.envs, else all)."`
-	Targets    []*Target    `yaml:"targets" probe:"required" doc:"Endpoints to hit, chosen by weight."`
+	Targets    []*Target    `yaml:"targets" probe:"required" doc:"What each arrival of the profile sends, chosen by weight: one request, or a journey of steps."`
+	MaxUsers   int          `yaml:"max_users" doc:"At most this many journeys in flight; an arrival beyond it is dropped and counted, never delayed (default 10000)."`
 	Profile    []*Phase     `yaml:"profile" probe:"required" doc:"Phases of load, run in order."`
 	Thresholds []*Threshold `yaml:"thresholds" doc:"Pass/fail criteria, overall or per endpoint."`
 	Limits     *Limits      `yaml:"limits" probe:"required" doc:"Hard caps: the test stops at whichever comes first."`
@@ -238,11 +239,44 @@ type GateEndpoint struct {
 type Target struct {
 	Name     string    `yaml:"name" probe:"required" doc:"Endpoint name in results, metrics and thresholds."`
 	Method   string    `yaml:"method" enum:"GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS" doc:"HTTP method (default GET)."`
-	Path     string    `yaml:"path" probe:"required" doc:"Path relative to the base URL; a template, like /api/products/{{randInt 1 20}}."`
+	Path     string    `yaml:"path" doc:"Path relative to the base URL; a template, like /api/products/{{randInt 1 20}}. A journey gives journey: or scenario: instead."`
 	Headers  StringMap `yaml:"headers" doc:"Request headers."`
 	Body     string    `yaml:"body" doc:"Request body; a template."`
 	BodyFile string    `yaml:"body_file" doc:"File holding the body, relative to the suite file; a template."`
-	Weight   *int      `yaml:"weight" doc:"Relative share of requests (default 1)."`
+	Weight   *int      `yaml:"weight" doc:"Relative share of arrivals (default 1)."`
+	Journey  []*Step   `yaml:"journey" doc:"A journey written here: request steps with their own expect and capture, as in an http scenario. Each arrival that picks it is one virtual user who runs the steps in order, with its own cookies and captured values; a failed step ends that user's journey."`
+	Scenario string    `yaml:"scenario" doc:"A journey of the steps of this http scenario: the check the uptime probe runs, as load."`
+	Think    *Think    `yaml:"think" doc:"A journey's pause between one step's answer and the next step's send; never part of a step's latency (default: none)."`
+	Data     *DataRef  `yaml:"data" doc:"Test data of a journey: each user takes one row, whose columns its steps use as {{data \"column\"}}."`
+
+	// Steps are the journey's steps (inline or the scenario's), StepsDir the
+	// folder their body files are relative to, Dataset the data file's
+	// rows: filled in when the suite is loaded.
+	Steps    []*Step  `yaml:"-"`
+	StepsDir string   `yaml:"-"`
+	Dataset  *Dataset `yaml:"-"`
+}
+
+// IsJourney reports whether the target is a journey rather than one request.
+func (t *Target) IsJourney() bool { return len(t.Steps) > 0 }
+
+// Think is a journey's pause between steps: exactly one shape.
+type Think struct {
+	Fixed       Duration       `yaml:"fixed" probe:"oneof" doc:"Always this long."`
+	Uniform     *DurationRange `yaml:"uniform" probe:"oneof" doc:"Evenly spread between min and max."`
+	Exponential Duration       `yaml:"exponential" probe:"oneof" doc:"Random, with this mean (a Poisson process's gaps), capped at 20 means."`
+}
+
+// DurationRange is a range of durations, both ends included.
+type DurationRange struct {
+	Min Duration `yaml:"min" probe:"required" doc:"Shortest."`
+	Max Duration `yaml:"max" probe:"required" doc:"Longest."`
+}
+
+// DataRef names a journey's test data.
+type DataRef struct {
+	File string `yaml:"file" probe:"required" doc:"CSV file (.csv, a header row of column names) or JSON lines (.jsonl, .ndjson), relative to the suite file."`
+	Mode string `yaml:"mode" enum:"unique,circular,random" doc:"unique: each row once, split among shards, and the test stops when they run out; circular (default): in order, again from the start; random: any row each time."`
 }
 
 // Phase is one phase of a load profile: exactly one shape.

@@ -23,6 +23,9 @@ type TemplateEnv struct {
 	// Captures are the values earlier steps of an http scenario captured,
 	// behind {{capture "name"}}.
 	Captures map[string]string
+	// Data is the row of test data a journey's user holds, behind
+	// {{data "column"}}.
+	Data map[string]string
 }
 
 // Funcs returns the functions load-test targets and the requests of http
@@ -33,7 +36,8 @@ type TemplateEnv struct {
 //	{{uuid}}                a random UUID (version 4)
 //	{{seq}}                 1, 2, 3, … across the whole test
 //	{{var "name"}}          the environment's variable
-//	{{capture "name"}}      a value an earlier step captured (http scenarios)
+//	{{capture "name"}}      a value an earlier step captured (http scenarios, journeys)
+//	{{data "column"}}       the column of the journey's row of test data
 func Funcs(env TemplateEnv) template.FuncMap {
 	return template.FuncMap{
 		"randInt": func(lo, hi int) (int, error) {
@@ -62,6 +66,13 @@ func Funcs(env TemplateEnv) template.FuncMap {
 			v, ok := env.Vars[name]
 			if !ok {
 				return "", fmt.Errorf("variable %q is not defined for this environment", name)
+			}
+			return v, nil
+		},
+		"data": func(column string) (string, error) {
+			v, ok := env.Data[column]
+			if !ok {
+				return "", fmt.Errorf("data %q: the journey's row has no such column", column)
 			}
 			return v, nil
 		},
@@ -179,15 +190,15 @@ func checkCommand(c *parse.CommandNode) error {
 		if len(args) != 0 {
 			return fmt.Errorf("%s takes no arguments", id.Ident)
 		}
-	case "var", "capture":
-		example := map[string]string{"var": "user", "capture": "token"}[id.Ident]
+	case "var", "capture", "data":
+		example := map[string]string{"var": "user", "capture": "token", "data": "email"}[id.Ident]
 		if len(args) != 1 {
 			return fmt.Errorf(`%s takes one name, like {{%s %q}}; got %d arguments`, id.Ident, id.Ident, example, len(args))
 		}
 		_, quoted := args[0].(*parse.StringNode)
 		// A capture's name must be written out, so validation can check it
-		// against the steps before it.
-		if !quoted && (id.Ident == "capture" || isLiteral(args[0])) {
+		// against the steps before it; a data column's, against the file.
+		if !quoted && (id.Ident != "var" || isLiteral(args[0])) {
 			return fmt.Errorf(`%s takes a quoted name, like {{%s %q}}; %s is not one`, id.Ident, id.Ident, example, args[0])
 		}
 	}
@@ -210,9 +221,9 @@ func literalInt(n parse.Node) (int64, bool) {
 	return num.Int64, true
 }
 
-// templateNames lists the names passed to {{var "…"}} (fn "var") or
-// {{capture "…"}} (fn "capture") in text, so validation can check them
-// against each environment and the captures of earlier steps.
+// templateNames lists the names passed to {{var "…"}}, {{capture "…"}} or
+// {{data "…"}} (fn) in text, so validation can check them against each
+// environment, the captures of earlier steps and the journey's data.
 func templateNames(fn, text string) []string {
 	var names []string
 	for _, m := range nameCall.FindAllStringSubmatch(text, -1) {
@@ -223,4 +234,4 @@ func templateNames(fn, text string) []string {
 	return names
 }
 
-var nameCall = regexp.MustCompile(`\b(var|capture)\s+"([^"]*)"`)
+var nameCall = regexp.MustCompile(`\b(var|capture|data)\s+"([^"]*)"`)

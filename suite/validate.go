@@ -253,41 +253,61 @@ func (m *merged) validateHTTP(l loc[*Scenario], add func(Error)) {
 	if sc.Expect != nil && len(sc.Steps) > 0 {
 		add(l.at(".expect", "with steps:, each step has its own expect:"))
 	}
+	tc := tplContext{dir: sc.Dir, envs: sc.Envs}
 	if sc.Request != nil {
-		m.validateRequest(l, ".request", sc.Request, nil, add)
+		validateRequest(m, l, ".request", sc.Request, tc, add)
 	}
 	if sc.Expect != nil {
 		validateExpect(l, ".expect", sc.Expect, add)
-		m.checkTemplates(l, "", ".expect", "", "", expectTexts(".expect", sc.Expect), l.v.Envs, nil, add)
+		m.checkTemplates(l, ".expect", "", "", expectTexts(".expect", sc.Expect), tplContext{envs: sc.Envs}, add)
 	}
-	captured := []string{} // names defined by the steps so far
-	for i, st := range sc.Steps {
+	validateRequestSteps(m, l, ".steps", sc.Steps, tc, "the steps of an http scenario are request: steps (or make it kind browser)", add)
+}
+
+// tplContext is what the templates of a request may name: the folder of its
+// body file, the environments whose variables it may use, the values earlier
+// steps capture (nil where nothing can have captured any) and the columns
+// of its journey's test data (nil without data).
+type tplContext struct {
+	dir      string
+	envs     []string
+	captured []string
+	columns  []string
+}
+
+// validateRequestSteps checks the request steps of an http scenario or a
+// journey, in order: each step may use what the steps before it capture.
+func validateRequestSteps[T any](m *merged, l loc[T], p string, steps []*Step, tc tplContext, what string, add func(Error)) {
+	tc.captured = []string{} // names defined by the steps so far
+	for i, st := range steps {
 		if st == nil {
 			continue
 		}
-		p := fmt.Sprintf(".steps[%d]", i)
+		sp := fmt.Sprintf("%s[%d]", p, i)
 		if st.Request == nil {
 			if kind, _ := st.Action(); kind != "" {
-				add(l.at(p+"."+kind, "%s is a browser action; the steps of an http scenario are request: steps (or make it kind browser)", kind))
+				add(l.at(sp+"."+kind, "%s is a browser action; %s", kind, what))
 			}
 			continue
 		}
-		m.validateRequest(l, p+".request", st.Request, captured, add)
+		validateRequest(m, l, sp+".request", st.Request, tc, add)
 		if st.Expect != nil {
-			validateExpect(l, p+".expect", st.Expect, add)
-			m.checkTemplates(l, "", p+".expect", "", "", expectTexts(p+".expect", st.Expect), l.v.Envs, captured, add)
+			validateExpect(l, sp+".expect", st.Expect, add)
+			etc := tc
+			etc.dir = ""
+			m.checkTemplates(l, sp+".expect", "", "", expectTexts(sp+".expect", st.Expect), etc, add)
 		}
 		for j, c := range st.Capture {
 			if c == nil {
 				continue
 			}
-			cp := fmt.Sprintf("%s.capture[%d]", p, j)
-			if slices.Contains(captured, c.Name) {
-				add(l.at(cp+".name", "capture %q is already defined by an earlier capture of this scenario; give each value its own name", c.Name))
+			cp := fmt.Sprintf("%s.capture[%d]", sp, j)
+			if slices.Contains(tc.captured, c.Name) {
+				add(l.at(cp+".name", "capture %q is already defined by an earlier capture of these steps; give each value its own name", c.Name))
 			}
 			validateCapture(l, cp, c, add)
-			if !slices.Contains(captured, c.Name) {
-				captured = append(captured, c.Name)
+			if !slices.Contains(tc.captured, c.Name) {
+				tc.captured = append(tc.captured, c.Name)
 			}
 		}
 	}
@@ -295,7 +315,7 @@ func (m *merged) validateHTTP(l loc[*Scenario], add func(Error)) {
 
 var captureName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-func validateCapture(l loc[*Scenario], p string, c *Capture, add func(Error)) {
+func validateCapture[T any](l loc[T], p string, c *Capture, add func(Error)) {
 	if c.Name != "" && !captureName.MatchString(c.Name) {
 		add(l.at(p+".name", "capture name %q: use letters, digits and _, starting with a letter or _", c.Name))
 	}
@@ -315,9 +335,8 @@ func validateCapture(l loc[*Scenario], p string, c *Capture, add func(Error)) {
 	}
 }
 
-// validateRequest checks one request of an http scenario; captured names the
-// values earlier steps capture, which its templates may use.
-func (m *merged) validateRequest(l loc[*Scenario], p string, r *Request, captured []string, add func(Error)) {
+// validateRequest checks one request of an http scenario or a journey.
+func validateRequest[T any](m *merged, l loc[T], p string, r *Request, tc tplContext, add func(Error)) {
 	if r.URL != "" && !pathOrURL.MatchString(r.URL) && !strings.HasPrefix(r.URL, "{{") {
 		add(l.at(p+".url", "%q must start with / (a path on the environment) or http(s)://", r.URL))
 	}
@@ -325,7 +344,7 @@ func (m *merged) validateRequest(l loc[*Scenario], p string, r *Request, capture
 	for k, v := range r.Query {
 		texts[joinPath(p+".query", k)] = v
 	}
-	m.checkTemplates(l, l.v.Dir, p, r.BodyFile, r.Body, texts, l.v.Envs, captured, add)
+	m.checkTemplates(l, p, r.BodyFile, r.Body, texts, tc, add)
 }
 
 // expectTexts keys the texts of an expect that are templates (those compared
@@ -359,11 +378,11 @@ func requestTexts(p, urlKey, url, body string, headers map[string]string) map[st
 }
 
 // checkTemplates parses every templated text of a request (and its body
-// file), and checks the variables and captures they name. captured is nil
-// where no capture can have a value.
+// file), and checks the variables, captures and data columns they name.
 func (m *merged) checkTemplates(l interface {
 	at(string, string, ...any) Error
-}, dir, p, bodyFile, body string, texts map[string]string, envs []string, captured []string, add func(Error)) {
+}, p, bodyFile, body string, texts map[string]string, tc tplContext, add func(Error)) {
+	dir, envs, captured := tc.dir, tc.envs, tc.captured
 	if body != "" && bodyFile != "" {
 		add(l.at(p+".body_file", "give body or body_file, not both"))
 	}
@@ -398,10 +417,18 @@ func (m *merged) checkTemplates(l interface {
 				add(l.at(fp, "capture %q is not defined by an earlier step%s; earlier steps capture %s", c, suggest(c, captured), strings.Join(captured, ", ")))
 			}
 		}
+		for _, c := range templateNames("data", texts[fp]) {
+			switch {
+			case tc.columns == nil:
+				add(l.at(fp, "data %q: only the steps of a journey with data: (a CSV or JSON-lines file) have data columns", c))
+			case !slices.Contains(tc.columns, c):
+				add(l.at(fp, "data %q is not a column of the journey's data%s; its columns are %s", c, suggest(c, tc.columns), strings.Join(tc.columns, ", ")))
+			}
+		}
 	}
 }
 
-func validateExpect(l loc[*Scenario], p string, ex *Expect, add func(Error)) {
+func validateExpect[T any](l loc[T], p string, ex *Expect, add func(Error)) {
 	for i, code := range ex.Status {
 		if code < 100 || code > 599 {
 			add(l.at(fmt.Sprintf("%s.status[%d]", p, i), "%d is not an HTTP status code (100–599)", code))
@@ -513,11 +540,89 @@ func (m *merged) validateTarget(l loc[*LoadTest], p string, t *Target, add func(
 	if t.Weight != nil && *t.Weight == 0 {
 		add(l.at(p+".weight", "must be at least 1; remove the target to send it nothing"))
 	}
-	texts := requestTexts(p, "path", t.Path, t.Body, t.Headers)
-	m.checkTemplates(l, l.v.Dir, p, t.BodyFile, t.Body, texts, l.v.Envs, nil, add)
-	if t.Path != "" && !strings.HasPrefix(t.Path, "/") && !strings.HasPrefix(t.Path, "{{") {
-		add(l.at(p+".path", "%q must start with / (a path on the environment)", t.Path))
+	given := 0
+	for _, has := range []bool{t.Path != "", t.Journey != nil, t.Scenario != ""} {
+		if has {
+			given++
+		}
 	}
+	switch {
+	case given == 0:
+		add(l.at(p, "a target needs path: (one request), journey: (steps written here) or scenario: (the steps of an http scenario)"))
+		return
+	case given > 1:
+		add(l.at(p, "give one of path:, journey: and scenario:, not several"))
+		return
+	case t.Path != "":
+		for _, key := range []string{"think", "data"} {
+			if l.d.has(l.path + p + "." + key) {
+				add(l.at(p+"."+key, "%s belongs to journeys (journey: or scenario:); this target is one request", key))
+			}
+		}
+		texts := requestTexts(p, "path", t.Path, t.Body, t.Headers)
+		m.checkTemplates(l, p, t.BodyFile, t.Body, texts, tplContext{dir: l.v.Dir, envs: l.v.Envs}, add)
+		if !strings.HasPrefix(t.Path, "/") && !strings.HasPrefix(t.Path, "{{") {
+			add(l.at(p+".path", "%q must start with / (a path on the environment)", t.Path))
+		}
+		return
+	}
+	m.validateJourney(l, p, t, add)
+}
+
+// validateJourney checks a journey target: its steps (inline, or the http
+// scenario it names), think time and test data, which it reads into
+// Dataset.
+func (m *merged) validateJourney(l loc[*LoadTest], p string, t *Target, add func(Error)) {
+	for _, key := range []string{"method", "body", "body_file", "headers"} {
+		if l.d.has(l.path + p + "." + key) {
+			add(l.at(p+"."+key, "%s belongs to a one-request target; each step of a journey has its own request", key))
+		}
+	}
+	tc := tplContext{dir: l.v.Dir, envs: l.v.Envs}
+	if d := t.Data; d != nil && d.File != "" {
+		ds, err := ReadDataFile(l.v.Dir, d.File)
+		if err != nil {
+			add(l.at(p+".data.file", "%v (paths are relative to the suite file)", err))
+			tc.columns = []string{}
+		} else {
+			t.Dataset, tc.columns = ds, ds.Columns
+		}
+	}
+	if th := t.Think; th != nil && th.Uniform != nil && th.Uniform.Max < th.Uniform.Min {
+		add(l.at(p+".think.uniform.max", "max %s is below min %s", th.Uniform.Max, th.Uniform.Min))
+	}
+	if t.Journey != nil {
+		if len(t.Journey) == 0 {
+			add(l.at(p+".journey", "a journey needs at least one step"))
+		}
+		validateRequestSteps(m, l, p+".journey", t.Journey, tc, "the steps of a journey are request: steps (a load test runs no browser)", add)
+		seen := map[string]bool{}
+		for i, st := range t.Journey {
+			if st == nil {
+				continue
+			}
+			if name := StepName(st); seen[name] {
+				add(l.at(fmt.Sprintf("%s.journey[%d]", p, i), "a step named %q is already in this journey: give it a name: of its own, so its results stay apart", name))
+			} else {
+				seen[name] = true
+			}
+		}
+		return
+	}
+	var names []string
+	for _, sc := range m.scenarios {
+		if sc.v.Name != t.Scenario {
+			names = append(names, sc.v.Name)
+			continue
+		}
+		// The scenario's own validation checks its steps (which, being a
+		// check's too, use no data columns).
+		if sc.v.Kind != KindHTTP {
+			add(l.at(p+".scenario", "scenario %q is kind %s; a journey runs the steps of an http scenario", t.Scenario, sc.v.Kind))
+		}
+		return
+	}
+	add(l.at(p+".scenario", "unknown scenario %q%s", t.Scenario, suggest(t.Scenario, names)))
 }
 
 // envsOf returns the environments an item runs on.

@@ -1,4 +1,4 @@
-package scenarios
+package suite
 
 import (
 	"net/http"
@@ -8,7 +8,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/probe-dev/probe/suite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,33 +17,33 @@ func TestCaptureValue(t *testing.T) {
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
 	jar.SetCookies(u, []*http.Cookie{{Name: "kept", Value: "from-the-jar"}})
-	res := response{code: 201, body: []byte(`{"order": {"id": 42, "ok": true}, "list": [1, 2]}`),
-		header:  http.Header{"Location": {"/orders/42"}, "X-Two": {"first", "second"}},
-		cookies: []*http.Cookie{{Name: "session", Value: "s1"}}, url: u}
+	res := Response{Code: 201, Body: []byte(`{"order": {"id": 42, "ok": true}, "list": [1, 2]}`),
+		Header:  http.Header{"Location": {"/orders/42"}, "X-Two": {"first", "second"}},
+		Cookies: []*http.Cookie{{Name: "session", Value: "s1"}}, URL: u}
 	tests := []struct {
 		name string
-		c    suite.Capture
+		c    Capture
 		want string
 		err  string
 	}{
-		{"json number", suite.Capture{JSON: "$.order.id"}, "42", ""},
-		{"json object as JSON", suite.Capture{JSON: "$.order"}, `{"id":42,"ok":true}`, ""},
-		{"dotted", suite.Capture{JSON: "list.1"}, "2", ""},
-		{"json missing", suite.Capture{JSON: "$.order.nope"}, "", `$.order.nope found nothing in the body "{\"order\": {\"id\": 42, \"ok\": true}, \"list\": [1, 2]}"`},
-		{"regex group", suite.Capture{Regex: `"id": (\d+)`}, "42", ""},
-		{"regex whole match", suite.Capture{Regex: `\[[0-9, ]+\]`}, "[1, 2]", ""},
-		{"regex no match", suite.Capture{Regex: `token=(\w+)`}, "", `/token=(\w+)/ matches nothing in the body`},
-		{"header", suite.Capture{Header: "location"}, "/orders/42", ""},
-		{"header's first value", suite.Capture{Header: "X-Two"}, "first", ""},
-		{"header missing", suite.Capture{Header: "X-Token"}, "", "no header X-Token in the response; it has Location, X-Two"},
-		{"cookie the response sets", suite.Capture{Cookie: "session"}, "s1", ""},
-		{"cookie of the run", suite.Capture{Cookie: "kept"}, "from-the-jar", ""},
-		{"cookie missing", suite.Capture{Cookie: "auth"}, "", "no cookie auth: the response sets session, and the run holds no such cookie"},
-		{"status", suite.Capture{Status: true}, "201", ""},
+		{"json number", Capture{JSON: "$.order.id"}, "42", ""},
+		{"json object as JSON", Capture{JSON: "$.order"}, `{"id":42,"ok":true}`, ""},
+		{"dotted", Capture{JSON: "list.1"}, "2", ""},
+		{"json missing", Capture{JSON: "$.order.nope"}, "", `$.order.nope found nothing in the body "{\"order\": {\"id\": 42, \"ok\": true}, \"list\": [1, 2]}"`},
+		{"regex group", Capture{Regex: `"id": (\d+)`}, "42", ""},
+		{"regex whole match", Capture{Regex: `\[[0-9, ]+\]`}, "[1, 2]", ""},
+		{"regex no match", Capture{Regex: `token=(\w+)`}, "", `/token=(\w+)/ matches nothing in the body`},
+		{"header", Capture{Header: "location"}, "/orders/42", ""},
+		{"header's first value", Capture{Header: "X-Two"}, "first", ""},
+		{"header missing", Capture{Header: "X-Token"}, "", "no header X-Token in the response; it has Location, X-Two"},
+		{"cookie the response sets", Capture{Cookie: "session"}, "s1", ""},
+		{"cookie of the run", Capture{Cookie: "kept"}, "from-the-jar", ""},
+		{"cookie missing", Capture{Cookie: "auth"}, "", "no cookie auth: the response sets session, and the run holds no such cookie"},
+		{"status", Capture{Status: true}, "201", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := captureValue(&tt.c, res, jar)
+			got, err := tt.c.Value(res, jar)
 			if tt.err != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.err)
@@ -54,7 +53,7 @@ func TestCaptureValue(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
-	_, err = captureValue(&suite.Capture{JSON: "$.a"}, response{body: []byte("<html>")}, nil)
+	_, err = (&Capture{JSON: "$.a"}).Value(Response{Body: []byte("<html>")}, nil)
 	assert.ErrorContains(t, err, `$.a: the body is not JSON (invalid character '<' looking for beginning of value); it begins "<html>"`)
 }
 
@@ -67,10 +66,10 @@ func FuzzCaptureValue(f *testing.F) {
 	f.Add([]byte("{\"a\": \"\xff\xfe\"}"), "a")
 	f.Add([]byte(strings.Repeat("é", 300)), "$.x")
 	f.Fuzz(func(t *testing.T, body []byte, path string) {
-		if _, err := suite.ParseJSONPath(path); err != nil {
+		if _, err := ParseJSONPath(path); err != nil {
 			return // validation refuses it before a run
 		}
-		_, err := captureValue(&suite.Capture{Name: "x", JSON: path}, response{body: body}, nil)
+		_, err := (&Capture{Name: "x", JSON: path}).Value(Response{Body: body}, nil)
 		if err == nil {
 			return
 		}
@@ -98,7 +97,7 @@ func TestExcerpt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := excerpt([]byte(tt.body))
+			got := Excerpt([]byte(tt.body))
 			assert.Equal(t, tt.want, got)
 			assert.True(t, utf8.ValidString(got))
 		})
