@@ -42,6 +42,18 @@ func (s *Shop) Orders() int {
 	return len(s.orderList)
 }
 
+// Carts returns the carts the shop holds, by session: the ground truth of
+// what journeys added (a checkout empties its cart).
+func (s *Shop) Carts() map[string][]CartItem {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string][]CartItem, len(s.carts))
+	for id, items := range s.carts {
+		out[id] = slices.Clone(items)
+	}
+	return out
+}
+
 // Tokens returns every login token the shop holds, so that a test can look
 // for them where they must not be.
 func (s *Shop) Tokens() []string {

@@ -25,7 +25,7 @@ func BenchmarkCollector(b *testing.B) {
 	for b.Loop() {
 		r.Seq = i
 		r.Timestamp = start.Add(time.Duration(i) * time.Millisecond)
-		c.add(r)
+		c.add(r, false, false)
 		i++
 	}
 }
@@ -37,7 +37,7 @@ func BenchmarkTargeter(b *testing.B) {
 		{Name: "c", Method: "POST", Path: "/api/cart", Body: `{"product_id": {{randInt 1 20}}}`, Weight: new(int)},
 	}}
 	*lt.Targets[0].Weight, *lt.Targets[1].Weight = 3, 1
-	tg, err := newTargeter(lt, "http://127.0.0.1:1", nil, nil, 1)
+	tg, err := newTargeter(lt, "http://127.0.0.1:1", nil, nil, 0, 1, 1)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,6 +21,7 @@ const (
 	KindHTTP4xx     = "http_4xx"
 	KindHTTP5xx     = "http_5xx"
 	KindOther       = "other"
+	KindExpect      = "expectation" // a journey step's expect or capture failed
 	timelineBacklog = 2 // seconds kept open beyond the request timeout
 )
 
@@ -57,6 +58,7 @@ func errorKind(r *vegeta.Result) string {
 // from a few histograms kept only while their second can still get results.
 type collector struct {
 	pacer    *pacer
+	dueOf    func(*vegeta.Result) time.Time // when the send was due
 	timeout  time.Duration
 	eps      []results.Endpoint
 	overall  results.Endpoint
@@ -71,7 +73,8 @@ type collector struct {
 }
 
 func newCollector(p *pacer, eps []endpoint, timeout time.Duration) *collector {
-	c := &collector{pacer: p, timeout: timeout, overall: results.NewEndpoint("overall", "", ""), open: map[int]*results.Histogram{}}
+	c := &collector{pacer: p, timeout: timeout, overall: results.NewEndpoint("overall", "", ""), open: map[int]*results.Histogram{},
+		dueOf: func(r *vegeta.Result) time.Time { return p.due(r.Seq) }}
 	for _, ep := range eps {
 		c.eps = append(c.eps, results.NewEndpoint(ep.name, ep.method, ep.path))
 	}
@@ -79,10 +82,18 @@ func newCollector(p *pacer, eps []endpoint, timeout time.Duration) *collector {
 }
 
 // add counts one result. It reports the endpoint's index and error kind.
-func (c *collector) add(r *vegeta.Result) (int, string) {
+// A journey step's result comes judged: it failed its expectations or
+// passed them, whatever its status code.
+func (c *collector) add(r *vegeta.Result, judged, failed bool) (int, string) {
 	idx := endpointOf(r.URL)
 	kind := errorKind(r)
-	due := c.pacer.due(r.Seq)
+	switch {
+	case judged && !failed:
+		kind = ""
+	case judged && kind == "":
+		kind = KindExpect
+	}
+	due := c.dueOf(r)
 	dueLatency := r.End().Sub(due)
 	c.sent++
 	late := r.Timestamp.Sub(due) > results.LateAfter

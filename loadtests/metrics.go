@@ -14,6 +14,7 @@ type Metrics struct {
 	requested *prometheus.GaugeVec
 	late      *prometheus.CounterVec
 	dropped   *prometheus.CounterVec
+	journeys  *prometheus.CounterVec
 }
 
 // NewMetrics returns unregistered metrics.
@@ -38,12 +39,15 @@ func NewMetrics() *Metrics {
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "probe_load_dropped_total", Help: "Sends the generator dropped, too far behind to make them: counted, never sent.",
 		}, []string{"loadtest", "env"}),
+		journeys: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "probe_load_journeys_total", Help: "Journeys of a load test by outcome: started, completed, failed (a step failed) and dropped (max_users were in flight).",
+		}, []string{"loadtest", "env", "journey", "outcome"}),
 	}
 }
 
 // Register adds the metrics to reg.
 func (m *Metrics) Register(reg prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.requests, m.errors, m.latency, m.requested, m.late, m.dropped} {
+	for _, c := range []prometheus.Collector{m.requests, m.errors, m.latency, m.requested, m.late, m.dropped, m.journeys} {
 		if err := reg.Register(c); err != nil {
 			return err
 		}

@@ -70,9 +70,19 @@ func Run(ctx context.Context, lt *suite.LoadTest, o Options) (*results.Summary, 
 	o = withDefaults(o)
 	sched := NewSchedule(lt.Profile, ScheduleOptions{RateScale: o.RateScale, Fit: o.Duration, Cap: o.RateCap, Limit: lt.Limits.MaxDuration.Std()})
 	p := newPacer(sched, o.Shard, o.Shards, int64(lt.Limits.MaxRequests), lt.Limits.MaxDuration.Std())
-	tg, err := newTargeter(lt, o.BaseURL, o.Headers, o.Vars, o.Seed+uint64(o.Shard))
+	tg, err := newTargeter(lt, o.BaseURL, o.Headers, o.Vars, o.Shard, o.Shards, o.Seed+uint64(o.Shard))
 	if err != nil {
 		return nil, err
+	}
+	var pace vegeta.Pacer = p
+	var jr *journeys // journeys in flight, when there are journey targets
+	maxBody := int64(0)
+	if len(tg.journeys) > 0 {
+		jr = newJourneys(p, tg, lt, o.Seed+uint64(o.Shard))
+		pace = jr
+		if tg.needBody {
+			maxBody = journeyMaxBody
+		}
 	}
 	for i := range tg.eps {
 		tg.eps[i].path = o.Redact(tg.eps[i].path) // the path the summary shows
@@ -82,7 +92,7 @@ func Run(ctx context.Context, lt *suite.LoadTest, o Options) (*results.Summary, 
 	defer cutInflight()
 	atk := vegeta.NewAttacker(
 		vegeta.Client(newClient(inflight, lt.Timeout.Std(), o.Connections, &p.atTarget)),
-		vegeta.Workers(o.Workers), vegeta.MaxWorkers(o.MaxWorkers), vegeta.MaxBody(0), // bodies counted, not kept: body.go
+		vegeta.Workers(o.Workers), vegeta.MaxWorkers(o.MaxWorkers), vegeta.MaxBody(maxBody), // bodies counted, kept only for journeys that look in them: body.go
 	)
 	log := o.Log.With("loadtest", lt.Name, "env", o.Env)
 	log.Info("load test starting", "planned", p.shardPlanned(), "duration", sched.Duration().Round(time.Millisecond), "shard", fmt.Sprintf("%d/%d", o.Shard, o.Shards))
@@ -98,8 +108,15 @@ func Run(ctx context.Context, lt *suite.LoadTest, o Options) (*results.Summary, 
 		dropped := o.Metrics.dropped.WithLabelValues(lt.Name, o.Env)
 		p.onDrop = func(n int64) { dropped.Add(float64(n)) }
 	}
+	if jr != nil {
+		c.dueOf = jr.due
+		if o.Metrics != nil {
+			jv := o.Metrics.journeys
+			jr.onEvent = func(j int, outcome string) { jv.WithLabelValues(lt.Name, o.Env, tg.journeys[j].name, outcome).Inc() }
+		}
+	}
 	ths := thresholdsOf(lt)
-	res := atk.Attack(tg.next, p, 0, lt.Name)
+	res := atk.Attack(tg.next, pace, 0, lt.Name)
 	stop, renderErr := results.StopCompleted, error(nil)
 	stopping := false
 	var graceC <-chan time.Time
@@ -118,6 +135,9 @@ func Run(ctx context.Context, lt *suite.LoadTest, o Options) (*results.Summary, 
 		}
 		stopping, stop = true, reason
 		atk.Stop()
+		if jr != nil {
+			jr.halt()
+		}
 		graceTimer = time.NewTimer(o.Grace)
 		graceC = graceTimer.C
 		log.Info("load test stopping", "reason", reason, "grace", o.Grace)
@@ -137,9 +157,18 @@ loop:
 			}
 			p.answered.Add(1)
 			lateBefore := c.late
-			idx, kind := c.add(r)
+			var step bool
+			var reason string
+			if jr != nil {
+				step, reason = jr.answer(r)
+			}
+			idx, kind := c.add(r, step, reason != "")
+			r.Body = nil
 			if o.Raw != nil {
-				r.Body = nil
+				if step && tg.journeys[tg.eps[idx].journey].steps[tg.eps[idx].step].secret {
+					// its URL may hold a secret capture: write the step's as written
+					r.URL = o.Redact(tg.base + tg.eps[idx].path)
+				}
 				r.URL, r.Error = o.Redact(r.URL), o.Redact(r.Error)
 				if err := o.Raw.Encode(r); err != nil {
 					log.Error("raw results", "err", err)
@@ -179,7 +208,15 @@ loop:
 	if o.Shards > 1 {
 		s.Shard = fmt.Sprintf("%d/%d", o.Shard, o.Shards)
 	}
-	if stop == results.StopCompleted && s.Sent+s.Dropped < s.Planned {
+	if jr != nil {
+		var all bool
+		s.Journeys, all = jr.summary()
+		if err := jr.stopErr(); err != nil {
+			stop = err.Error()
+		} else if stop == results.StopCompleted && !all {
+			stop = results.StopMaxDuration
+		}
+	} else if stop == results.StopCompleted && s.Sent+s.Dropped < s.Planned {
 		stop = results.StopMaxDuration
 	}
 	s.Stop, s.Partial = stop, stop != results.StopCompleted

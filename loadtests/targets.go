@@ -20,13 +20,15 @@ import (
 // in the result, so each result finds its endpoint.
 const endpointMark = "#probe-endpoint="
 
-// endpoint is one target of a load test, ready to render requests.
+// endpoint is one target of a load test, ready to render requests, or one
+// step of a journey target (rendered by its jstep).
 type endpoint struct {
 	name, method, path string
 	url                *template.Template
 	body               *template.Template
 	headers            map[string]*template.Template
-	weight             int
+	weight             int // of arrivals; a journey's is on its first step
+	journey, step      int // -1 for a single request
 }
 
 // targeter renders requests for the weighted endpoints. vegeta calls it from
@@ -40,16 +42,22 @@ type targeter struct {
 	// static holds templates without actions: their text, rendered once.
 	static map[*template.Template]string
 
+	// journeys are the journey targets; users, set when there are any,
+	// decides what each send is (journey.go).
+	journeys []*journey
+	users    *journeys
+	needBody bool // a journey step expects or captures from the body
+
 	mu  sync.Mutex
 	rng *rand.Rand
 	env suite.TemplateEnv
 	buf bytes.Buffer
 }
 
-func newTargeter(lt *suite.LoadTest, baseURL string, headers, vars map[string]string, seed uint64) (*targeter, error) {
+func newTargeter(lt *suite.LoadTest, baseURL string, headers, vars map[string]string, shard, shards int, seed uint64) (*targeter, error) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	t := &targeter{base: strings.TrimSuffix(baseURL, "/"), headers: http.Header{}, rng: rng,
-		env: suite.TemplateEnv{Rand: rng, Vars: vars, Seq: new(atomic.Int64)}}
+		env: suite.TemplateEnv{Rand: rng, Vars: vars, Seq: new(atomic.Int64), Captures: map[string]string{}, Data: map[string]string{}}}
 	for k, v := range headers {
 		t.headers.Set(k, v)
 	}
@@ -66,7 +74,16 @@ func newTargeter(lt *suite.LoadTest, baseURL string, headers, vars map[string]st
 		return tpl, nil
 	}
 	for _, tg := range lt.Targets {
-		ep := endpoint{name: tg.Name, method: tg.Method, path: tg.Path, weight: *tg.Weight, headers: map[string]*template.Template{}}
+		if tg.IsJourney() {
+			first := len(t.eps)
+			if err := t.addJourney(lt, tg, shard, shards, seed, parse); err != nil {
+				return nil, err
+			}
+			t.eps[first].weight = *tg.Weight
+			t.total += *tg.Weight
+			continue
+		}
+		ep := endpoint{name: tg.Name, method: tg.Method, path: tg.Path, weight: *tg.Weight, headers: map[string]*template.Template{}, journey: -1}
 		var err error
 		if ep.url, err = parse(tg.Name+".path", tg.Path); err != nil {
 			return nil, err
@@ -94,18 +111,23 @@ func newTargeter(lt *suite.LoadTest, baseURL string, headers, vars map[string]st
 }
 
 // next fills tgt with the next request: an endpoint chosen by weight, its
-// templates rendered.
+// templates rendered; with journeys, what their Pace handed out.
 func (t *targeter) next(tgt *vegeta.Target) error {
+	var rd ready
+	if t.users != nil {
+		var ok bool
+		if rd, ok = t.users.popReady(); !ok {
+			return fmt.Errorf("no send was due: the journeys' pacer and the targeter disagree")
+		}
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	pick := t.rng.IntN(t.total)
-	idx := 0
-	for i, ep := range t.eps {
-		if pick < ep.weight {
-			idx = i
-			break
-		}
-		pick -= ep.weight
+	if rd.u != nil {
+		return t.renderStep(tgt, rd)
+	}
+	idx := rd.ep
+	if t.users == nil {
+		idx = t.pick(t.rng)
 	}
 	ep := &t.eps[idx]
 	path, err := t.render(ep.url)
@@ -118,6 +140,9 @@ func (t *targeter) next(tgt *vegeta.Target) error {
 	}
 	tgt.Method = ep.method
 	tgt.URL = t.base + path + endpointMark + strconv.Itoa(idx)
+	if t.users != nil {
+		tgt.URL = t.base + path + mark(idx, rd.due.Sub(t.users.p.start()), 0)
+	}
 	tgt.Body = []byte(body)
 	tgt.Header = t.headers.Clone()
 	for k, tpl := range ep.headers {
@@ -128,6 +153,19 @@ func (t *targeter) next(tgt *vegeta.Target) error {
 		tgt.Header.Set(k, v)
 	}
 	return nil
+}
+
+// pick draws an endpoint by the weights of arrivals, from rng (which the
+// caller owns or locks).
+func (t *targeter) pick(rng *rand.Rand) int {
+	n := rng.IntN(t.total)
+	for i, ep := range t.eps {
+		if n < ep.weight {
+			return i
+		}
+		n -= ep.weight
+	}
+	return 0
 }
 
 func (t *targeter) render(tpl *template.Template) (string, error) {
@@ -149,6 +187,9 @@ func endpointOf(url string) int {
 	}
 	n, err := strconv.Atoi(url[i+len(endpointMark):])
 	if err != nil {
+		if ep, _, _, ok := parseMark(url); ok {
+			return ep
+		}
 		return -1
 	}
 	return n

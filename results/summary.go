@@ -42,6 +42,7 @@ type Summary struct {
 
 	Overall    Endpoint          `json:"overall"`
 	Endpoints  []Endpoint        `json:"endpoints"`
+	Journeys   []Journey         `json:"journeys,omitempty"`
 	Timeline   []Second          `json:"timeline"`
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 }
@@ -184,6 +185,16 @@ func (s *Summary) Endpoint(name string) *Endpoint {
 	return nil
 }
 
+// Journey returns the journey of that name, or nil.
+func (s *Summary) Journey(name string) *Journey {
+	for i := range s.Journeys {
+		if s.Journeys[i].Name == name {
+			return &s.Journeys[i]
+		}
+	}
+	return nil
+}
+
 // AchievedRate is the rate requests were sent at, per second: n sends span
 // n-1 intervals.
 func (s *Summary) AchievedRate() float64 {
@@ -254,6 +265,11 @@ func (s *Summary) check() error {
 			}
 		}
 	}
+	for i := range s.Journeys {
+		if err := s.Journeys[i].check(); err != nil {
+			return err
+		}
+	}
 	for _, sec := range s.Timeline {
 		if sec.Sent < 0 || sec.Errors < 0 || sec.Errors > sec.Sent || sec.Late < 0 || sec.Late > sec.Sent || sec.Dropped < 0 {
 			return fmt.Errorf("second %d of the timeline has impossible counts", sec.T)
@@ -300,6 +316,19 @@ func MergeSummaries(parts []*Summary) (*Summary, error) {
 			ne := NewEndpoint(e.Name, e.Method, e.Path)
 			ne.Merge(e)
 			out.Endpoints = append(out.Endpoints, ne)
+		}
+		for _, j := range p.Journeys {
+			if mine := out.Journey(j.Name); mine != nil {
+				if err := mine.Merge(j); err != nil {
+					return nil, fmt.Errorf("merge: %w", err)
+				}
+				continue
+			}
+			nj := NewJourney(j.Name, j.Steps)
+			if err := nj.Merge(j); err != nil {
+				return nil, fmt.Errorf("merge: %w", err)
+			}
+			out.Journeys = append(out.Journeys, nj)
 		}
 		for _, sec := range p.Timeline {
 			for len(out.Timeline) <= sec.T {

@@ -1,0 +1,240 @@
+package loadtests
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/probe-dev/probe/demoapp"
+	"github.com/probe-dev/probe/demoapp/demotest"
+	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/suite"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// loadTestIn reads one load test from a suite file written to dir, with the
+// files it names beside it.
+func loadTestIn(t *testing.T, dir, text string, files map[string]string) *suite.LoadTest {
+	t.Helper()
+	for name, content := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600))
+	}
+	path := filepath.Join(dir, "probe.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("environments:\n  dev: {base_url: \"http://127.0.0.1:1\"}\nloadtests:\n"+text), 0o600))
+	s, err := suite.Load(path, suite.WithLookupEnv(func(string) (string, bool) { return "", false }))
+	require.NoError(t, err)
+	return s.LoadTests[0]
+}
+
+// campaign is the shop's campaign mix: browse only, browse and add to the
+// cart, and all the way to an order, 80/15/5.
+const campaign = `
+  - name: campaign
+    targets:
+      - name: browse
+        weight: 80
+        think: {fixed: 5ms}
+        journey:
+          - {name: list, request: {url: /api/products}}
+          - {name: view, request: {url: "/api/products/{{randInt 1 20}}"}}
+      - name: cart
+        weight: 15
+        think: {uniform: {min: 1ms, max: 10ms}}
+        journey: &cart
+          - {name: list, request: {url: /api/products}}
+          - name: add
+            request: {method: POST, url: /api/cart, headers: {Content-Type: application/json}, body: '{"product_id": {{randInt 1 20}}, "qty": 2}'}
+            capture: [{name: product, json: "$.items[0].product_id"}]
+          - name: look
+            request: {url: /api/cart}
+            expect: {json: [{path: $.count, equals: "2"}, {path: "$.items[0].product_id", equals: '{{capture "product"}}'}]}
+      - name: checkout
+        weight: 5
+        think: {exponential: 5ms}
+        data: {file: users.csv}
+        journey:
+          - {name: list, request: {url: /api/products}}
+          - name: add
+            request: {method: POST, url: /api/cart, headers: {Content-Type: application/json}, body: '{"product_id": 3, "qty": 1}'}
+          - name: login
+            request: {method: POST, url: /api/login, headers: {Content-Type: application/json}, body: '{"email": "{{data "email"}}", "password": "demo-password"}'}
+            capture: [{name: token, json: $.token, secret: true}]
+          - name: pay
+            request: {method: POST, url: /api/checkout, headers: {Content-Type: application/json, Authorization: 'Bearer {{capture "token"}}'}, body: '{"country": "NL"}'}
+            expect: {json: [{path: $.items, equals: "1"}]}
+            capture: [{name: order, json: $.order_id}]
+          - name: order
+            request: {url: '/api/orders/{{capture "order"}}', headers: {Authorization: 'Bearer {{capture "token"}}'}}
+            expect: {json: [{path: $.email, equals: '{{data "email"}}'}]}
+    profile: [{constant: {rate: 200/s, duration: 5s}}]
+    limits: {max_duration: 30s, max_requests: 10000}
+`
+
+func users(n int) string {
+	var b strings.Builder
+	b.WriteString("email\n")
+	for i := range n {
+		fmt.Fprintf(&b, "user%d@example.com\n", i)
+	}
+	return b.String()
+}
+
+// TestJourneysAgainstShop runs the campaign mix against the demo shop and
+// holds the summary to the shop's own ground truth: every cart holds what
+// its journey added, the orders are the completed checkouts, and each
+// journey took its share of the arrivals.
+func TestJourneysAgainstShop(t *testing.T) {
+	shop, url := demotest.Start(t, demoapp.Faults{})
+	lt := loadTestIn(t, t.TempDir(), campaign, map[string]string{"users.csv": users(50)})
+	m := NewMetrics()
+	s, err := Run(t.Context(), lt, Options{Env: "dev", BaseURL: url, Metrics: m})
+	require.NoError(t, err)
+	require.Equal(t, "completed", s.Stop)
+	require.Len(t, s.Journeys, 3)
+
+	const arrivals = 1000
+	var started int64
+	for _, tt := range []struct {
+		name  string
+		share float64
+		steps int
+	}{{"browse", 0.80, 2}, {"cart", 0.15, 3}, {"checkout", 0.05, 5}} {
+		j := s.Journey(tt.name)
+		require.NotNil(t, j, tt.name)
+		started += j.Started
+		sd := math.Sqrt(arrivals * tt.share * (1 - tt.share))
+		assert.InDelta(t, arrivals*tt.share, float64(j.Started), 5*sd, "%s: its share of arrivals", tt.name)
+		assert.Equal(t, j.Started, j.Completed, "%s: every journey completed; failed at %v", tt.name, j.FailedAt)
+		assert.Zero(t, j.Dropped)
+		assert.Equal(t, j.Completed, j.Duration.Count())
+		for i, step := range j.Steps {
+			e := s.Endpoint(results.StepEndpoint(tt.name, step))
+			require.NotNil(t, e, step)
+			assert.Equal(t, j.Reached(i), e.Requests, "%s: each user sent each step once", e.Name)
+			assert.Zero(t, e.Errors, "%s: %v", e.Name, e.ErrorKinds)
+			assert.GreaterOrEqual(t, e.DueLatency.Quantile(0.5), e.Latency.Quantile(0.5), e.Name)
+		}
+		assert.Equal(t, float64(j.Started), testutil.ToFloat64(m.journeys.WithLabelValues("campaign", "dev", tt.name, "started")))
+		assert.Equal(t, float64(j.Completed), testutil.ToFloat64(m.journeys.WithLabelValues("campaign", "dev", tt.name, "completed")))
+	}
+	assert.Equal(t, int64(arrivals), started, "every arrival started a journey")
+	assert.Equal(t, s.Overall.Requests, s.Sent)
+
+	// The shop's ground truth: the cart journeys' carts, each with the two
+	// items it added (a checkout empties its own), and one order per
+	// completed checkout.
+	carts := shop.Carts()
+	assert.Len(t, carts, int(s.Journey("cart").Completed), "one session, so one cart, per cart journey")
+	for id, items := range carts {
+		require.Len(t, items, 1, id)
+		assert.Equal(t, 2, items[0].Qty, id)
+	}
+	assert.Equal(t, int(s.Journey("checkout").Completed), shop.Orders())
+}
+
+// TestJourneyStepFailureEndsIt: a step that fails its expectation ends its
+// user's journey there, counted at that step, and later steps are not sent.
+func TestJourneyStepFailureEndsIt(t *testing.T) {
+	_, url := demotest.Start(t, demoapp.Faults{})
+	lt := loadTest(t, `
+  - name: failing
+    targets:
+      - name: j
+        journey:
+          - {name: one, request: {url: /api/health}}
+          - {name: two, request: {url: /api/health}, expect: {status: [201]}}
+          - {name: three, request: {url: /api/health}}
+    profile: [{constant: {rate: 50/s, duration: 1s}}]
+    limits: {max_duration: 10s, max_requests: 1000}
+`)
+	s, err := Run(t.Context(), lt, Options{Env: "dev", BaseURL: url})
+	require.NoError(t, err)
+	j := s.Journey("j")
+	require.NotNil(t, j)
+	assert.Equal(t, int64(50), j.Started)
+	assert.Equal(t, []int64{0, 50, 0}, j.FailedAt)
+	assert.Zero(t, j.Completed)
+	two := s.Endpoint("j: two")
+	assert.Equal(t, int64(50), two.Errors)
+	assert.Equal(t, int64(50), two.ErrorKinds[KindExpect])
+	assert.Zero(t, s.Endpoint("j: three").Requests, "no user went on after the failed step")
+	assert.Zero(t, s.Endpoint("j: one").Errors)
+}
+
+// TestJourneyDropsAtMaxUsers: with max_users in flight, further arrivals
+// are dropped and counted, in the summary and live, never queued.
+func TestJourneyDropsAtMaxUsers(t *testing.T) {
+	_, url := demotest.Start(t, demoapp.Faults{})
+	lt := loadTest(t, `
+  - name: crowded
+    max_users: 10
+    targets:
+      - name: slow
+        think: {fixed: 2s}
+        journey:
+          - {name: one, request: {url: /api/health}}
+          - {name: two, request: {url: /api/health}}
+    profile: [{constant: {rate: 50/s, duration: 1s}}]
+    limits: {max_duration: 10s, max_requests: 1000}
+`)
+	m := NewMetrics()
+	s, err := Run(t.Context(), lt, Options{Env: "dev", BaseURL: url, Metrics: m})
+	require.NoError(t, err)
+	j := s.Journey("slow")
+	require.NotNil(t, j)
+	assert.Equal(t, int64(10), j.Started, "the first ten arrivals hold every user for 2s")
+	assert.Equal(t, int64(40), j.Dropped)
+	assert.Equal(t, int64(10), j.Completed)
+	assert.Equal(t, 40.0, testutil.ToFloat64(m.journeys.WithLabelValues("crowded", "dev", "slow", "dropped")))
+	assert.Zero(t, s.Dropped, "the generator itself dropped nothing")
+}
+
+// TestJourneyUniqueDataAcrossShards: four shards of a journey with unique
+// data use every row once between them, and a shard whose rows run out
+// stops with the reason.
+func TestJourneyUniqueDataAcrossShards(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Query().Get("u")]++
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	const text = `
+  - name: unique
+    targets:
+      - name: login
+        data: {file: users.csv, mode: unique}
+        journey: [{name: hello, request: {url: "/?u={{data \"email\"}}"}}]
+    profile: [{constant: {rate: %s, duration: 1s}}]
+    limits: {max_duration: 10s, max_requests: 1000}
+`
+	dir := t.TempDir()
+	lt := loadTestIn(t, dir, fmt.Sprintf(text, "40/s"), map[string]string{"users.csv": users(40)})
+	for shard := range 4 {
+		s, err := Run(t.Context(), lt, Options{Env: "dev", BaseURL: srv.URL, Shard: shard, Shards: 4})
+		require.NoError(t, err)
+		assert.Equal(t, "completed", s.Stop)
+		assert.Equal(t, int64(10), s.Journey("login").Completed)
+	}
+	assert.Len(t, seen, 40, "every row used")
+	for u, n := range seen {
+		assert.Equal(t, 1, n, "row %s used once", u)
+	}
+
+	short := loadTestIn(t, t.TempDir(), fmt.Sprintf(text, "20/s"), map[string]string{"users.csv": users(5)})
+	s, err := Run(t.Context(), short, Options{Env: "dev", BaseURL: srv.URL})
+	require.NoError(t, err)
+	assert.True(t, s.Partial)
+	assert.Contains(t, s.Stop, "test data used up: all 5 rows of users.csv are taken (mode unique); give more rows, or mode circular")
+	assert.Equal(t, int64(5), s.Journey("login").Started)
+}

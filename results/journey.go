@@ -1,0 +1,93 @@
+package results
+
+import "fmt"
+
+// Journey is what the virtual users of one journey of a load test did. Its
+// steps are endpoints of the summary too, named by StepEndpoint, with their
+// own histograms and errors; here are the users' fates and how long the
+// completed journeys took.
+type Journey struct {
+	Name      string   `json:"name"`
+	Steps     []string `json:"steps"` // the steps' names, in order
+	Started   int64    `json:"started"`
+	Completed int64    `json:"completed"`
+	// FailedAt counts the journeys a failed step ended, by step: the first
+	// step that failed is where the user gave up.
+	FailedAt []int64 `json:"failed_at"`
+	// Dropped arrivals found max_users journeys in flight and never
+	// started (like k6's dropped iterations).
+	Dropped int64 `json:"dropped"`
+	// Duration is of the completed journeys: from when the first step was
+	// due to the last step's answer, think time included.
+	Duration *Histogram `json:"duration"`
+}
+
+// NewJourney returns an empty record of a journey of these steps.
+func NewJourney(name string, steps []string) Journey {
+	return Journey{Name: name, Steps: steps, FailedAt: make([]int64, len(steps)), Duration: NewHistogram()}
+}
+
+// StepEndpoint is the summary's endpoint name of a journey's step.
+func StepEndpoint(journey, step string) string { return journey + ": " + step }
+
+// Failed is how many journeys a failed step ended.
+func (j *Journey) Failed() int64 {
+	var n int64
+	for _, f := range j.FailedAt {
+		n += f
+	}
+	return n
+}
+
+// Unfinished is how many journeys were still in flight when the test ended.
+func (j *Journey) Unfinished() int64 { return j.Started - j.Completed - j.Failed() }
+
+// FailureRate is the share of started journeys a failed step ended.
+func (j *Journey) FailureRate() float64 {
+	if j.Started == 0 {
+		return 0
+	}
+	return float64(j.Failed()) / float64(j.Started)
+}
+
+// Reached is how many users got as far as step i (sent it).
+func (j *Journey) Reached(i int) int64 {
+	n := j.Started
+	for k := 0; k < i && k < len(j.FailedAt); k++ {
+		n -= j.FailedAt[k]
+	}
+	return n
+}
+
+// Merge adds o's counts and histogram to j: the same journey of another shard.
+func (j *Journey) Merge(o Journey) error {
+	if len(o.FailedAt) != len(j.FailedAt) {
+		return fmt.Errorf("journey %q has %d steps in one summary and %d in another", j.Name, len(j.FailedAt), len(o.FailedAt))
+	}
+	j.Started += o.Started
+	j.Completed += o.Completed
+	j.Dropped += o.Dropped
+	for i, f := range o.FailedAt {
+		j.FailedAt[i] += f
+	}
+	j.Duration.Merge(o.Duration)
+	return nil
+}
+
+// check refuses counts no run can have.
+func (j *Journey) check() error {
+	switch {
+	case j.Duration == nil:
+		return fmt.Errorf("journey %q has no duration histogram", j.Name)
+	case len(j.FailedAt) != len(j.Steps):
+		return fmt.Errorf("journey %q counts failures at %d steps but has %d", j.Name, len(j.FailedAt), len(j.Steps))
+	case j.Started < 0 || j.Completed < 0 || j.Dropped < 0 || j.Unfinished() < 0 || j.Duration.Count() > j.Completed:
+		return fmt.Errorf("journey %q has impossible counts: %d started, %d completed, %d failed", j.Name, j.Started, j.Completed, j.Failed())
+	}
+	for _, f := range j.FailedAt {
+		if f < 0 {
+			return fmt.Errorf("journey %q has a negative count of failures", j.Name)
+		}
+	}
+	return nil
+}
