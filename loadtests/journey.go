@@ -127,7 +127,7 @@ func (t *targeter) addJourney(lt *suite.LoadTest, tg *suite.Target, shard, shard
 		jn.feed = f
 	}
 	for _, st := range tg.Steps {
-		name := results.StepEndpoint(tg.Name, st.Name)
+		name := suite.StepEndpoint(tg.Name, st.Name)
 		r := st.Request
 		js := jstep{ep: len(t.eps), st: st, method: r.Method, queries: map[string]*template.Template{}, headers: map[string]*template.Template{}}
 		var err error
@@ -184,7 +184,7 @@ func newJourneys(p *pacer, tg *targeter, lt *suite.LoadTest, seed uint64) *journ
 	for _, jn := range tg.journeys {
 		names := make([]string, len(jn.steps))
 		for i, s := range jn.steps {
-			names[i] = s.st.Name
+			names[i] = tg.eps[s.ep].name
 		}
 		j.recs = append(j.recs, results.NewJourney(jn.name, names))
 	}

@@ -116,7 +116,7 @@ func TestJourneysAgainstShop(t *testing.T) {
 		assert.Zero(t, j.Dropped)
 		assert.Equal(t, j.Completed, j.Duration.Count())
 		for i, step := range j.Steps {
-			e := s.Endpoint(results.StepEndpoint(tt.name, step))
+			e := s.Endpoint(step)
 			require.NotNil(t, e, step)
 			assert.Equal(t, j.Reached(i), e.Requests, "%s: each user sent each step once", e.Name)
 			assert.Zero(t, e.Errors, "%s: %v", e.Name, e.ErrorKinds)
@@ -153,6 +153,9 @@ func TestJourneyStepFailureEndsIt(t *testing.T) {
           - {name: two, request: {url: /api/health}, expect: {status: [201]}}
           - {name: three, request: {url: /api/health}}
     profile: [{constant: {rate: 50/s, duration: 1s}}]
+    thresholds:
+      - {journey: j, error_rate: 1%}
+      - {endpoint: "j: one", p95: 5s}
     limits: {max_duration: 10s, max_requests: 1000}
 `)
 	s, err := Run(t.Context(), lt, Options{Env: "dev", BaseURL: url})
@@ -167,6 +170,10 @@ func TestJourneyStepFailureEndsIt(t *testing.T) {
 	assert.Equal(t, int64(50), two.ErrorKinds[KindExpect])
 	assert.Zero(t, s.Endpoint("j: three").Requests, "no user went on after the failed step")
 	assert.Zero(t, s.Endpoint("j: one").Errors)
+	require.Len(t, s.Thresholds, 2)
+	assert.Equal(t, results.ThresholdResult{Name: "journey j: error_rate < 1%", Actual: "100.00%"}, s.Thresholds[0])
+	assert.Equal(t, "j: one: p95 < 5s", s.Thresholds[1].Name)
+	assert.True(t, s.Thresholds[1].Pass)
 }
 
 // TestJourneyDropsAtMaxUsers: with max_users in flight, further arrivals

@@ -12,6 +12,7 @@ import (
 type threshold struct {
 	name     string
 	endpoint string
+	journey  string // judged on the journey's view (journeyView), not an endpoint
 	judge    func(e *results.Endpoint, s *results.Summary) (actual string, pass bool)
 	// lost reports whether the threshold can no longer pass, whatever the
 	// remaining requests do, given the counts so far.
@@ -21,10 +22,13 @@ type threshold struct {
 func thresholdsOf(lt *suite.LoadTest) []threshold {
 	var out []threshold
 	for _, th := range lt.Thresholds {
-		t := threshold{endpoint: th.Endpoint}
+		t := threshold{endpoint: th.Endpoint, journey: th.Journey}
 		prefix := ""
-		if th.Endpoint != "" {
+		switch {
+		case th.Endpoint != "":
 			prefix = th.Endpoint + ": "
+		case th.Journey != "":
+			prefix = "journey " + th.Journey + ": "
 		}
 		switch {
 		case th.P50 > 0:
@@ -87,10 +91,23 @@ func percentile(prefix, label string, q float64, limit time.Duration) (string, f
 }
 
 func (t threshold) endpointOf(s *results.Summary) *results.Endpoint {
-	if t.endpoint == "" {
+	switch {
+	case t.journey != "":
+		return journeyView(s.Journey(t.journey))
+	case t.endpoint == "":
 		return &s.Overall
 	}
 	return s.Endpoint(t.endpoint)
+}
+
+// journeyView shows a journey as an endpoint, so that every threshold
+// judges it the same way: each ended journey a request, failed ones its
+// errors, its duration the latency.
+func journeyView(j *results.Journey) *results.Endpoint {
+	if j == nil {
+		return nil
+	}
+	return &results.Endpoint{Name: j.Name, Requests: j.Completed + j.Failed(), Errors: j.Failed(), Latency: j.Duration, DueLatency: j.Duration}
 }
 
 // Judge judges every threshold of lt on s. Thresholds are measured on the
@@ -102,7 +119,7 @@ func Judge(lt *suite.LoadTest, s *results.Summary) []results.ThresholdResult {
 		e := t.endpointOf(s)
 		if e == nil {
 			// Validation rejects unknown endpoints; a summary from elsewhere may lack one.
-			out = append(out, results.ThresholdResult{Name: t.name, Endpoint: t.endpoint, Actual: "no such endpoint in the summary"})
+			out = append(out, results.ThresholdResult{Name: t.name, Endpoint: t.endpoint, Actual: "no such endpoint or journey in the summary"})
 			continue
 		}
 		if e.Requests == 0 {

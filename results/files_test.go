@@ -101,6 +101,19 @@ func TestReadSummaryRefusesImpossibleCounts(t *testing.T) {
 		{"a negative code count", func(s *Summary) { s.Endpoints[0].Codes["200"] = -1 }, `impossible count -1 for "200"`},
 		{"a bad shard", func(s *Summary) { s.Shard = "2/2" }, `shard "2/2"`},
 		{"timeline errors above sends", func(s *Summary) { s.Timeline = []Second{{Sent: 1, Errors: 2}} }, "second 0 of the timeline"},
+		{"a journey completed more than started", func(s *Summary) {
+			j := NewJourney("j", []string{"a"})
+			j.Started, j.Completed = 1, 2
+			s.Journeys = []Journey{j}
+		}, `journey "j" has impossible counts: 1 started, 2 completed, 0 failed`},
+		{"a journey's failures by step of another length", func(s *Summary) {
+			j := NewJourney("j", []string{"a", "b"})
+			j.FailedAt = []int64{1}
+			s.Journeys = []Journey{j}
+		}, `journey "j" counts failures at 1 steps but has 2`},
+		{"a journey twice", func(s *Summary) {
+			s.Journeys = []Journey{NewJourney("j", []string{"a"}), NewJourney("j", []string{"a", "b"})}
+		}, `journey "j" is in the summary twice`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,4 +165,41 @@ func TestJudgeGenerator(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestJourneysMerge: the journeys of shard summaries add exactly, and come
+// back the same from a file.
+func TestJourneysMerge(t *testing.T) {
+	part := func(started, completed, failedAtPay, dropped int64, took ...time.Duration) *Summary {
+		j := NewJourney("checkout", []string{"login", "pay"})
+		j.Started, j.Completed, j.FailedAt[1], j.Dropped = started, completed, failedAtPay, dropped
+		for _, d := range took {
+			j.Duration.Record(d)
+		}
+		return &Summary{LoadTest: "l", Env: "dev", Overall: NewEndpoint("overall", "", ""), Journeys: []Journey{j}}
+	}
+	a := part(10, 7, 2, 1, 30*time.Millisecond, 40*time.Millisecond)
+	b := part(5, 5, 0, 3, 50*time.Millisecond)
+	m, err := MergeSummaries([]*Summary{a, b})
+	require.NoError(t, err)
+	j := m.Journey("checkout")
+	require.NotNil(t, j)
+	assert.Equal(t, []int64{15, 12, 2, 4, 1}, []int64{j.Started, j.Completed, j.Failed(), j.Dropped, j.Unfinished()})
+	assert.Equal(t, []int64{0, 2}, j.FailedAt)
+	assert.Equal(t, int64(3), j.Duration.Count())
+	assert.Equal(t, int64(15), j.Reached(1))
+	assert.Equal(t, int64(13), j.Reached(2))
+
+	var buf bytes.Buffer
+	require.NoError(t, m.WriteJSON(&buf))
+	back, err := ReadSummary(&buf)
+	require.NoError(t, err)
+	require.Len(t, back.Journeys, 1)
+	assert.Equal(t, j.FailedAt, back.Journeys[0].FailedAt)
+	assert.True(t, j.Duration.Equal(back.Journeys[0].Duration))
+
+	other := part(1, 1, 0, 0)
+	other.Journeys[0] = NewJourney("checkout", []string{"pay"})
+	_, err = MergeSummaries([]*Summary{a, other})
+	assert.ErrorContains(t, err, `journey "checkout" has 2 steps in one summary and 1 in another`)
 }

@@ -18,6 +18,15 @@ func FuzzReadSummary(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(buf.Bytes())
+	j := NewJourney("checkout", []string{"login", "pay"})
+	j.Started, j.Completed, j.FailedAt[1], j.Dropped = 5, 3, 1, 2
+	j.Duration.Record(40 * time.Millisecond)
+	s.Journeys = []Journey{j}
+	buf.Reset()
+	if err := s.WriteJSON(&buf); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
 	f.Add([]byte(`{"schema":"probe.summary/v1","overall":{"latency":"HISTFAAAAB54nJNpmSzMwMDAyAABzFCaEUoz2X+AiAEAKGwDBw==","due_latency":""}}`))
 	f.Add([]byte(`{"schema":"probe.summary/v1"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -3,12 +3,12 @@ package results
 import "fmt"
 
 // Journey is what the virtual users of one journey of a load test did. Its
-// steps are endpoints of the summary too, named by StepEndpoint, with their
-// own histograms and errors; here are the users' fates and how long the
-// completed journeys took.
+// steps are endpoints of the summary too, with their own histograms and
+// errors; here are the users' fates and how long the completed journeys
+// took.
 type Journey struct {
 	Name      string   `json:"name"`
-	Steps     []string `json:"steps"` // the steps' names, in order
+	Steps     []string `json:"steps"` // the steps' endpoint names, in order
 	Started   int64    `json:"started"`
 	Completed int64    `json:"completed"`
 	// FailedAt counts the journeys a failed step ended, by step: the first
@@ -26,9 +26,6 @@ type Journey struct {
 func NewJourney(name string, steps []string) Journey {
 	return Journey{Name: name, Steps: steps, FailedAt: make([]int64, len(steps)), Duration: NewHistogram()}
 }
-
-// StepEndpoint is the summary's endpoint name of a journey's step.
-func StepEndpoint(journey, step string) string { return journey + ": " + step }
 
 // Failed is how many journeys a failed step ended.
 func (j *Journey) Failed() int64 {

@@ -269,6 +269,9 @@ func (s *Summary) check() error {
 		if err := s.Journeys[i].check(); err != nil {
 			return err
 		}
+		if s.Journey(s.Journeys[i].Name) != &s.Journeys[i] {
+			return fmt.Errorf("journey %q is in the summary twice", s.Journeys[i].Name)
+		}
 	}
 	for _, sec := range s.Timeline {
 		if sec.Sent < 0 || sec.Errors < 0 || sec.Errors > sec.Sent || sec.Late < 0 || sec.Late > sec.Sent || sec.Dropped < 0 {

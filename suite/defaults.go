@@ -93,6 +93,10 @@ func defaultJourney(t *Target, dir string, scenarios []*Scenario) {
 	}
 }
 
+// StepEndpoint is the endpoint name of a journey's step, in results,
+// metrics, thresholds and the gate: "checkout: login".
+func StepEndpoint(journey, step string) string { return journey + ": " + step }
+
 // HTTPSteps returns the steps of an http scenario; a scenario of one
 // request is a flow of one step, named by its method and URL.
 func HTTPSteps(sc *Scenario) []*Step {

@@ -153,7 +153,7 @@ var invalidCases = []invalidCase{
 	{
 		name: "the gate section names an unknown endpoint",
 		yaml: validBase + loadTest("    gate:\n      min_effect: 10%\n      endpoints:\n        prodcts: {ignore: true}\n"),
-		want: []string{`suite.yaml:15:18: loadtests[0].gate.endpoints.prodcts: unknown endpoint "prodcts" (did you mean "products"?); this load test's targets are products`},
+		want: []string{`suite.yaml:15:18: loadtests[0].gate.endpoints.prodcts: unknown endpoint "prodcts" (did you mean "products"?); this load test's endpoints are products`},
 	},
 	{
 		name:          "the gate section's minimum effect is not a percentage",
@@ -164,7 +164,7 @@ var invalidCases = []invalidCase{
 	{
 		name: "load test threshold names an unknown endpoint",
 		yaml: validBase + loadTest("    thresholds:\n      - {endpoint: prodcts, p95: 100ms}\n"),
-		want: []string{`suite.yaml:13:20: loadtests[0].thresholds[0].endpoint: unknown endpoint "prodcts" (did you mean "products"?); this load test's targets are products`},
+		want: []string{`suite.yaml:13:20: loadtests[0].thresholds[0].endpoint: unknown endpoint "prodcts" (did you mean "products"?); this load test's endpoints are products`},
 	},
 	{
 		name:          "threshold with two metrics",
@@ -235,6 +235,16 @@ var invalidCases = []invalidCase{
 			`suite.yaml:9:22: loadtests[0].targets[0].data.file: nope.csv does not exist (paths are relative to the suite file)`,
 			`suite.yaml:10:41: loadtests[0].targets[0].think.uniform.max: max 1s is below min 2s`,
 			`suite.yaml:11:35: loadtests[0].targets[1].think: think belongs to journeys (journey: or scenario:); this target is one request`,
+		},
+	},
+	{
+		name: "thresholds of unknown journeys and steps",
+		yaml: validBase + journeyLT("      - {name: t, journey: [{name: one, request: {url: /}}]}\n      - {name: u, path: /}\n") +
+			"    thresholds:\n      - {journey: tt, p95: 1s}\n      - {endpoint: 't: two', p95: 1s}\n      - {endpoint: u, journey: t, p95: 1s}\n      - {endpoint: 't: one', p95: 1s}\n",
+		want: []string{
+			`suite.yaml:12:19: loadtests[0].thresholds[0].journey: unknown journey "tt" (did you mean "t"?); this load test's journeys are t`,
+			`suite.yaml:13:20: loadtests[0].thresholds[1].endpoint: unknown endpoint "t: two" (did you mean "t: one"?); this load test's endpoints are t: one, u`,
+			`suite.yaml:14:9: loadtests[0].thresholds[2]: give endpoint: or journey:, not both; a step of a journey is the endpoint "journey: step"`,
 		},
 	},
 	{

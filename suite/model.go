@@ -317,7 +317,8 @@ type StepsPhase struct {
 // Threshold is one pass/fail criterion: exactly one metric, overall or for one
 // endpoint.
 type Threshold struct {
-	Endpoint      string   `yaml:"endpoint" doc:"Target name; omit for the whole test."`
+	Endpoint      string   `yaml:"endpoint" doc:"Target name, or a journey's step as \"journey: step\"; omit for the whole test."`
+	Journey       string   `yaml:"journey" doc:"A journey: its latencies are of its completed journeys' durations, error_rate is the share a step failed, min_throughput is of completed journeys."`
 	P50           Duration `yaml:"p50" probe:"oneof" doc:"Median latency must stay under this."`
 	P90           Duration `yaml:"p90" probe:"oneof" doc:"90th percentile latency must stay under this."`
 	P95           Duration `yaml:"p95" probe:"oneof" doc:"95th percentile latency must stay under this."`

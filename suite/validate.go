@@ -482,7 +482,7 @@ func (m *merged) validateLoadTest(l loc[*LoadTest], add func(Error)) []string {
 		add(l.at(".name", "load test name %q: %s", lt.Name, nameRuleText))
 	}
 	m.checkEnvRefs(l, ".envs", lt.Envs, add)
-	var names []string
+	var names, journeys []string // endpoints (a journey's are its steps), journeys
 	weights := 0
 	for i, t := range lt.Targets {
 		if t == nil {
@@ -497,14 +497,21 @@ func (m *merged) validateLoadTest(l loc[*LoadTest], add func(Error)) []string {
 				weights += *t.Weight
 			}
 		}
-		if slices.Contains(names, t.Name) {
+		if slices.Contains(names, t.Name) || slices.Contains(journeys, t.Name) {
 			add(l.at(p+".name", "endpoint %q is already a target of this load test", t.Name))
 		}
 		if t.Name != "" && !namePattern.MatchString(t.Name) {
 			add(l.at(p+".name", "endpoint name %q: %s", t.Name, nameRuleText))
 		}
-		names = append(names, t.Name)
 		m.validateTarget(l, p, t, add)
+		if steps := m.journeySteps(t); steps != nil {
+			journeys = append(journeys, t.Name)
+			for _, st := range steps {
+				names = append(names, StepEndpoint(t.Name, StepName(st)))
+			}
+		} else {
+			names = append(names, t.Name)
+		}
 	}
 	for i, ph := range lt.Profile {
 		if ph != nil && ph.Steps != nil && ph.Steps.From.PerSecond() > ph.Steps.To.PerSecond() {
@@ -517,15 +524,23 @@ func (m *merged) validateLoadTest(l loc[*LoadTest], add func(Error)) []string {
 		}
 	}
 	for i, th := range lt.Thresholds {
-		if th != nil && th.Endpoint != "" && !slices.Contains(names, th.Endpoint) {
-			add(l.at(fmt.Sprintf(".thresholds[%d].endpoint", i), "unknown endpoint %q%s; this load test's targets are %s",
+		p := fmt.Sprintf(".thresholds[%d]", i)
+		switch {
+		case th == nil:
+		case th.Endpoint != "" && th.Journey != "":
+			add(l.at(p, "give endpoint: or journey:, not both; a step of a journey is the endpoint \"journey: step\""))
+		case th.Endpoint != "" && !slices.Contains(names, th.Endpoint):
+			add(l.at(p+".endpoint", "unknown endpoint %q%s; this load test's endpoints are %s",
 				th.Endpoint, suggest(th.Endpoint, names), strings.Join(names, ", ")))
+		case th.Journey != "" && !slices.Contains(journeys, th.Journey):
+			add(l.at(p+".journey", "unknown journey %q%s; this load test's journeys are %s",
+				th.Journey, suggest(th.Journey, journeys), orNone(journeys)))
 		}
 	}
 	if lt.Gate != nil {
 		for _, e := range slices.Sorted(maps.Keys(lt.Gate.Endpoints)) {
 			if !slices.Contains(names, e) {
-				add(l.at(joinPath(".gate.endpoints", e), "unknown endpoint %q%s; this load test's targets are %s",
+				add(l.at(joinPath(".gate.endpoints", e), "unknown endpoint %q%s; this load test's endpoints are %s",
 					e, suggest(e, names), strings.Join(names, ", ")))
 			}
 		}
@@ -567,6 +582,20 @@ func (m *merged) validateTarget(l loc[*LoadTest], p string, t *Target, add func(
 		return
 	}
 	m.validateJourney(l, p, t, add)
+}
+
+// journeySteps returns the steps of a journey target as written (inline,
+// or its http scenario's), or nil for a single request.
+func (m *merged) journeySteps(t *Target) []*Step {
+	if t.Journey != nil {
+		return t.Journey
+	}
+	for _, sc := range m.scenarios {
+		if t.Scenario != "" && sc.v.Name == t.Scenario && sc.v.Kind == KindHTTP {
+			return HTTPSteps(sc.v)
+		}
+	}
+	return nil
 }
 
 // validateJourney checks a journey target: its steps (inline, or the http
