@@ -464,6 +464,31 @@ func (j *journeys) summary() ([]results.Journey, bool) {
 	return j.recs, !more
 }
 
+// remaining bounds the sends still to come: every arrival not yet made
+// may start the longest journey, and every user in flight may send the rest
+// of its steps. The threshold abort check needs a bound no run exceeds.
+func (j *journeys) remaining() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	longest := 1
+	for _, jn := range j.tg.journeys {
+		longest = max(longest, len(jn.steps))
+	}
+	n := max(j.p.shardPlanned()-j.arrivals, 0) * int64(longest)
+	for _, u := range j.users {
+		n += int64(len(j.tg.journeys[u.j].steps) - u.step)
+	}
+	return n + int64(len(j.ready))
+}
+
+// counts are the arrivals made so far and the users in flight, for the
+// progress line.
+func (j *journeys) counts() (arrived, inFlight int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.arrivals, int64(len(j.users))
+}
+
 // stopErr is why the journeys stopped the test early, if they did.
 func (j *journeys) stopErr() error {
 	j.mu.Lock()

@@ -75,6 +75,9 @@ const campaign = `
             request: {url: '/api/orders/{{capture "order"}}', headers: {Authorization: 'Bearer {{capture "token"}}'}}
             expect: {json: [{path: $.email, equals: '{{data "email"}}'}]}
     profile: [{constant: {rate: 200/s, duration: 5s}}]
+    thresholds:
+      - {endpoint: "checkout: pay", p95: 5s}
+      - {journey: checkout, error_rate: 1%}
     limits: {max_duration: 30s, max_requests: 10000}
 `
 
@@ -95,10 +98,18 @@ func TestJourneysAgainstShop(t *testing.T) {
 	shop, url := demotest.Start(t, demoapp.Faults{})
 	lt := loadTestIn(t, t.TempDir(), campaign, map[string]string{"users.csv": users(50)})
 	m := NewMetrics()
-	s, err := Run(t.Context(), lt, Options{Env: "dev", BaseURL: url, Metrics: m})
+	var progress []Progress
+	s, err := Run(t.Context(), lt, Options{Env: "dev", BaseURL: url, Metrics: m, Progress: func(p Progress) { progress = append(progress, p) }})
 	require.NoError(t, err)
 	require.Equal(t, "completed", s.Stop)
 	require.Len(t, s.Journeys, 3)
+	require.NotEmpty(t, progress)
+	for _, p := range progress {
+		assert.Equal(t, int64(1000), p.Planned, "planned arrivals")
+		assert.LessOrEqual(t, p.Arrived, p.Planned)
+		assert.Contains(t, p.String(), fmt.Sprintf("arrivals %d/1000", p.Arrived))
+	}
+	assert.Greater(t, progress[len(progress)-1].Sent, progress[len(progress)-1].Arrived, "a journey sends more than one request")
 
 	const arrivals = 1000
 	var started int64
@@ -138,6 +149,13 @@ func TestJourneysAgainstShop(t *testing.T) {
 		assert.Equal(t, 2, items[0].Qty, id)
 	}
 	assert.Equal(t, int(s.Journey("checkout").Completed), shop.Orders())
+
+	// The thresholds were watched as it ran (the sends outnumber the
+	// planned arrivals, which must not look like a lost threshold).
+	require.Len(t, s.Thresholds, 2)
+	for _, th := range s.Thresholds {
+		assert.True(t, th.Pass, "%s: %s", th.Name, th.Actual)
+	}
 }
 
 // TestJourneyStepFailureEndsIt: a step that fails its expectation ends its

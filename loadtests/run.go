@@ -57,7 +57,11 @@ type Progress struct {
 	P95     time.Duration
 	Errors  int64
 	Sent    int64
-	Planned int64
+	Planned int64 // requests, or arrivals when there are journeys
+	// Journeys: how many arrivals were made so far, and how many users
+	// are in flight; both stay zero without journey targets.
+	Arrived, InFlight int64
+	Journeys          bool
 }
 
 // ErrTemplate marks a request that could not be rendered: bad input.
@@ -183,12 +187,21 @@ loop:
 				o.Metrics.requested.WithLabelValues(lt.Name, o.Env).Set(p.Rate(elapsed))
 			}
 			if o.Progress != nil {
-				o.Progress(Progress{Elapsed: elapsed, Rate: float64(c.sent - lastSent), P95: c.overall.Latency.Quantile(0.95),
-					Errors: c.overall.Errors, Sent: c.sent, Planned: p.shardPlanned()})
+				pr := Progress{Elapsed: elapsed, Rate: float64(c.sent - lastSent), P95: c.overall.Latency.Quantile(0.95),
+					Errors: c.overall.Errors, Sent: c.sent, Planned: p.shardPlanned()}
+				if jr != nil {
+					pr.Journeys = true
+					pr.Arrived, pr.InFlight = jr.counts()
+				}
+				o.Progress(pr)
 			}
 			lastSent = c.sent
 			if o.AbortAfter >= 0 && elapsed >= o.AbortAfter && !stopping {
-				if name := lostThreshold(ths, s, p.shardPlanned()-c.sent, sched.Duration()); name != "" {
+				remaining := p.shardPlanned() - c.sent
+				if jr != nil {
+					remaining = jr.remaining() // planned counts arrivals, sent counts steps
+				}
+				if name := lostThreshold(ths, s, remaining, sched.Duration()); name != "" {
 					halt("aborted: threshold " + name + " can no longer pass")
 				}
 			}
@@ -371,6 +384,10 @@ func (c *trackedConn) Close() error {
 
 // String is the progress line: elapsed, rate, p95 so far, errors.
 func (p Progress) String() string {
+	if p.Journeys {
+		return fmt.Sprintf("%6.1fs  arrivals %d/%d  users %d  sent %d  %.0f req/s  p95 %s  errors %d",
+			p.Elapsed.Seconds(), p.Arrived, p.Planned, p.InFlight, p.Sent, p.Rate, p.P95.Round(10*time.Microsecond), p.Errors)
+	}
 	return fmt.Sprintf("%6.1fs  sent %d/%d  %.0f req/s  p95 %s  errors %d",
 		p.Elapsed.Seconds(), p.Sent, p.Planned, p.Rate, p.P95.Round(10*time.Microsecond), p.Errors)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -145,12 +146,14 @@ func runView(run results.Run) htmlRun {
 
 type htmlLoad struct {
 	*results.Summary
-	Rows  []results.Endpoint
-	Plots []template.HTML
+	Sent     string
+	Rows     []results.Endpoint
+	Plots    []template.HTML
+	Journeys []htmlJourney
 }
 
 func loadView(s *results.Summary) htmlLoad {
-	v := htmlLoad{Summary: s, Rows: append(append([]results.Endpoint{}, s.Endpoints...), s.Overall)}
+	v := htmlLoad{Summary: s, Sent: sentText(s), Rows: append(append([]results.Endpoint{}, s.Endpoints...), s.Overall), Journeys: journeyViews(s)}
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	secs := axis{label: "seconds since start", format: func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) + "s" }}
 	msAxis := axis{label: "latency (ms)", format: func(y float64) string { return strconv.FormatFloat(y, 'g', 3, 64) }}
@@ -213,7 +216,8 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ms":       func(d time.Duration) string { return fmtMs(float64(d) / float64(time.Millisecond)) },
 	"pct":      func(e results.Endpoint) string { return fmt.Sprintf("%.2f%%", e.ErrorRate()*100) },
 	"q":        func(h *results.Histogram, q float64) string { return short(h.Quantile(q)) },
-	"rate":     func(s *results.Summary) string { return fmt.Sprintf("%.1f/s", s.AchievedRate()) },
+	"share":    func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
+	"barWidth": func(f float64) int { return int(math.Round(240 * min(max(f, 0), 1))) },
 	"cls":      func(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) },
 	"lower":    strings.ToLower,
 	"ratio":    ratio,
@@ -247,6 +251,7 @@ svg .t{font-size:13px;font-weight:600}
 svg .yl{text-anchor:end}svg .xl{text-anchor:middle}svg .lg{font-size:11px}svg .mk{text-anchor:end;font-size:11px}
 svg .g{stroke:#eceef1}svg .f{fill:none;stroke:#c9ced6}
 img.shot{max-width:100%;border:1px solid #ccc}
+.funnel .bar{height:12px;background:#4a78b5;min-width:1px}
 .muted{color:#666}
 code{font-size:12px}
 </style>
@@ -292,8 +297,14 @@ code{font-size:12px}
 </section>{{end}}
 {{range .Loads}}<section class="load">
 <h2>Load test {{.LoadTest}} on {{.Env}}{{if .Shard}} (shard {{.Shard}}){{end}}</h2>
-<p>{{.Stop}}{{if .Partial}} <strong>(partial)</strong>{{end}}: sent {{.Sent}} of {{.Planned}} planned requests at {{rate .Summary}}; {{.Late}} sent late.</p>
+<p>{{.Stop}}{{if .Partial}} <strong>(partial)</strong>{{end}}: {{.Sent}}; {{.Late}} sent late.</p>
 <div class="plots">{{range .Plots}}<figure class="plot">{{.}}</figure>{{end}}</div>
+{{range .Journeys}}<h3>Journey {{.Name}}</h3>
+<table class="funnel"><tr><th>stage</th><th class="n">users</th><th class="n">of started</th><th></th><th class="n">failed here</th></tr>
+{{range .Stages}}<tr><td>{{.Label}}</td><td class="n">{{.Users}}</td><td class="n">{{share .Share}}</td><td><div class="bar" style="width:{{barWidth .Share}}px"></div></td><td class="n">{{if .Failed}}{{.Failed}}{{end}}</td></tr>
+{{end}}</table>
+<p class="muted">{{.Dropped}} arrivals dropped at max_users; {{.Unfinished}} still in flight at the end; duration of the completed p50 {{q .Duration 0.5}}, p95 {{q .Duration 0.95}} (think time included).</p>
+{{end}}
 {{if .Thresholds}}<table><tr><th>threshold</th><th class="n">actual</th><th>result</th></tr>
 {{range .Thresholds}}<tr><td>{{.Name}}</td><td class="n">{{.Actual}}</td><td class="{{if .Pass}}s-pass">pass{{else}}s-fail">FAIL{{end}}</td></tr>
 {{end}}</table>{{end}}

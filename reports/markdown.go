@@ -41,8 +41,8 @@ func Markdown(w io.Writer, r *Report) error {
 		b.WriteString("```\n\n")
 	}
 	for _, s := range r.Summaries {
-		fmt.Fprintf(&b, "### Load test %s on %s\n\n%s: sent %d of %d planned requests at %.1f/s, %d late.\n\n",
-			mdEsc(s.LoadTest), mdEsc(s.Env), mdEsc(s.Stop), s.Sent, s.Planned, s.AchievedRate(), s.Late)
+		fmt.Fprintf(&b, "### Load test %s on %s\n\n%s: %s, %d late.\n\n",
+			mdEsc(s.LoadTest), mdEsc(s.Env), mdEsc(s.Stop), mdEsc(sentText(s)), s.Late)
 		if len(s.Thresholds) > 0 {
 			b.WriteString("| threshold | actual | result |\n|---|--:|---|\n")
 			for _, t := range s.Thresholds {
@@ -61,6 +61,7 @@ func Markdown(w io.Writer, r *Report) error {
 				short(e.Latency.Max()), errorsText(e), short(e.DueLatency.Quantile(0.99)))
 		}
 		b.WriteString("\n")
+		journeysMarkdown(&b, s)
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write Markdown: %w", err)

@@ -20,8 +20,8 @@ func SummaryText(w io.Writer, s *results.Summary, colour bool) error {
 		shard = " (shard " + s.Shard + ")"
 	}
 	fmt.Fprintf(&b, "load test %s on %s%s: %s after %s\n", s.LoadTest, s.Env, shard, s.Stop, s.Duration.Round(time.Millisecond))
-	fmt.Fprintf(&b, "sent %d of %d planned requests, at %.1f/s; %d sent late (more than %s after due)",
-		s.Sent, s.Planned, s.AchievedRate(), s.Late, results.LateAfter)
+	b.WriteString(sentText(s))
+	fmt.Fprintf(&b, "; %d sent late (more than %s after due)", s.Late, results.LateAfter)
 	if s.Dropped > 0 {
 		fmt.Fprintf(&b, ", %d dropped", s.Dropped)
 	}
@@ -52,6 +52,9 @@ func SummaryText(w io.Writer, s *results.Summary, colour bool) error {
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
+	if err := journeysText(&b, s); err != nil {
+		return err
+	}
 	if len(s.Thresholds) > 0 {
 		b.WriteString("\n")
 		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -71,6 +74,15 @@ func SummaryText(w io.Writer, s *results.Summary, colour bool) error {
 		return fmt.Errorf("write summary: %w", err)
 	}
 	return nil
+}
+
+// sentText says what was sent against what was planned: requests, or with
+// journeys the arrivals planned and the requests their steps sent.
+func sentText(s *results.Summary) string {
+	if len(s.Journeys) > 0 {
+		return fmt.Sprintf("%d arrivals planned (journeys and single requests); sent %d requests, at %.1f/s", s.Planned, s.Sent, s.AchievedRate())
+	}
+	return fmt.Sprintf("sent %d of %d planned requests, at %.1f/s", s.Sent, s.Planned, s.AchievedRate())
 }
 
 func errorsText(e results.Endpoint) string {

@@ -47,7 +47,9 @@ func (j *Journey) FailureRate() float64 {
 	return float64(j.Failed()) / float64(j.Started)
 }
 
-// Reached is how many users got as far as step i (sent it).
+// Reached is how many users no earlier step's failure ended before step i.
+// It counts users still in flight before step i too; the step's endpoint
+// counts its sends.
 func (j *Journey) Reached(i int) int64 {
 	n := j.Started
 	for k := 0; k < i && k < len(j.FailedAt); k++ {
