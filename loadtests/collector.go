@@ -22,7 +22,7 @@ const (
 	KindHTTP5xx     = "http_5xx"
 	KindOther       = "other"
 	KindExpect      = "expectation" // a journey step's expect or capture failed
-	timelineBacklog = 2 // seconds kept open beyond the request timeout
+	timelineBacklog = 2             // seconds kept open beyond the request timeout
 )
 
 // errorKind sorts a result's error into the fixed set, or "" when it passed.

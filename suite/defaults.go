@@ -13,8 +13,8 @@ const (
 	DefaultStepTimeout    = 10 * time.Second
 	DefaultRequestTimeout = 10 * time.Second
 	DefaultSLOWindow      = 30 * 24 * time.Hour
-	DefaultProtectedRate  = 10 // requests per second
-	defaultJitterFraction = 10 // percent of the interval
+	DefaultProtectedRate  = 10     // requests per second
+	defaultJitterFraction = 10     // percent of the interval
 	DefaultMaxUsers       = 10_000 // journeys in flight
 	defaultMethod         = "GET"
 	defaultWeight         = 1
