@@ -141,6 +141,16 @@ func step(ctx context.Context, cfg Config, run StepRunner, rate float64, refinin
 	if due := sum.Sent + sum.Dropped; due > 0 {
 		st.Late = float64(sum.Late+sum.Dropped) / float64(due)
 	}
+	offered := fmt.Sprintf("achieved %.1f/s of %.1f/s offered", st.Achieved, rate)
+	if len(sum.Journeys) > 0 && sum.Planned > 0 {
+		// The rate is of arrivals; the requests sent are the journeys'
+		// steps, so what was achieved is the share of arrivals that started.
+		st.Achieved = rate * float64(sum.Arrived()) / float64(sum.Planned)
+		offered = fmt.Sprintf("%d of %d arrivals started", sum.Arrived(), sum.Planned)
+		if n := sum.JourneysDropped(); n > 0 {
+			offered += fmt.Sprintf(", %d dropped at max_users (journeys in flight piled up)", n)
+		}
+	}
 	st.OK = true
 	switch {
 	case st.ErrorRate > cfg.ErrorCeiling:
@@ -154,7 +164,7 @@ func step(ctx context.Context, cfg Config, run StepRunner, rate float64, refinin
 	case st.ErrorRate > cfg.SLOErrors:
 		st.OK, st.Cause, st.Why = false, results.LimitTarget, fmt.Sprintf("errors %.2f%% above the SLO %.2f%%", st.ErrorRate*100, cfg.SLOErrors*100)
 	case st.Achieved < 0.95*rate:
-		st.OK, st.Cause, st.Why = false, results.LimitTarget, fmt.Sprintf("achieved %.1f/s of %.1f/s offered", st.Achieved, rate)
+		st.OK, st.Cause, st.Why = false, results.LimitTarget, offered
 	}
 	return st, sum, nil
 }

@@ -111,7 +111,7 @@ func statsOf(p Pair) pairStat {
 			side.m[side.s.Endpoints[i].Name] = statOf(&side.s.Endpoints[i])
 		}
 	}
-	ps.basePlanned, ps.baseServed = p.Baseline.Planned, p.Baseline.Overall.Requests-p.Baseline.Overall.Errors
-	ps.candPlanned, ps.candServed = p.Candidate.Planned, p.Candidate.Overall.Requests-p.Candidate.Overall.Errors
+	ps.basePlanned, ps.baseServed = p.Baseline.Planned, p.Baseline.Served()
+	ps.candPlanned, ps.candServed = p.Candidate.Planned, p.Candidate.Served()
 	return ps
 }

@@ -3,6 +3,7 @@ package loadtests
 import (
 	"cmp"
 	"container/heap"
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -74,6 +75,9 @@ type user struct {
 	began time.Time // when its first step was due
 	due   time.Time // when its current step was due
 	index int       // in the heap
+	// failed: a step failed, and the user runs only the steps marked
+	// always (the flow's cleanup) before it leaves.
+	failed bool
 }
 
 // journey is a journey target ready to run.
@@ -389,14 +393,28 @@ func (j *journeys) answer(r *vegeta.Result) (step bool, reason string) {
 	jn := j.tg.journeys[u.j]
 	js := &jn.steps[u.step]
 	reason = j.judge(u, js, r)
+	cleanup := -1
+	if reason != "" || u.failed {
+		cleanup = j.tg.cleanupStep(u, u.step+1)
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	rec := &j.recs[u.j]
 	switch {
-	case reason != "":
-		rec.FailedAt[u.step]++
-		j.event(u.j, "failed")
-		j.end(u)
+	case reason != "" || u.failed:
+		if !u.failed {
+			rec.FailedAt[u.step]++
+			j.event(u.j, "failed")
+			u.failed = true
+		}
+		// As the uptime probe does, a failed journey still runs its
+		// cleanup steps (always: true), so it leaves nothing behind.
+		if cleanup < 0 {
+			j.end(u)
+			break
+		}
+		u.step = cleanup
+		j.wait(u, r.End().Add(jn.think.draw(j.rng)))
 	case u.step == len(jn.steps)-1:
 		rec.Completed++
 		rec.Duration.Record(r.End().Sub(u.began))
@@ -404,11 +422,16 @@ func (j *journeys) answer(r *vegeta.Result) (step bool, reason string) {
 		j.end(u)
 	default:
 		u.step++
-		u.due = r.End().Add(jn.think.draw(j.rng))
-		heap.Push(&j.waiting, u)
-		j.signal()
+		j.wait(u, r.End().Add(jn.think.draw(j.rng)))
 	}
 	return true, reason
+}
+
+// wait queues u's next step, due at due. Under mu.
+func (j *journeys) wait(u *user, due time.Time) {
+	u.due = due
+	heap.Push(&j.waiting, u)
+	j.signal()
 }
 
 // judge checks a step's response and takes its captures and cookies into
@@ -494,6 +517,28 @@ func (j *journeys) stopErr() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.err
+}
+
+// cleanupStep is the first cleanup step (always: true) from step from on
+// that u can send, or -1. As in the uptime probe, one that needs a value no
+// step captured has nothing to clean up, and is skipped. The result loop
+// owns u while it asks.
+func (t *targeter) cleanupStep(u *user, from int) int {
+	steps := t.journeys[u.j].steps
+	at := u.step
+	defer func() { u.step = at }()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k := from; k < len(steps); k++ {
+		if !steps[k].st.Always {
+			continue
+		}
+		u.step = k
+		if err := t.renderStep(&vegeta.Target{}, ready{ep: steps[k].ep, u: u}); !errors.Is(err, suite.ErrNoCapture) {
+			return k
+		}
+	}
+	return -1
 }
 
 // renderStep fills tgt with a user's step. Under t.mu.

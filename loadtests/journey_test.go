@@ -159,7 +159,8 @@ func TestJourneysAgainstShop(t *testing.T) {
 }
 
 // TestJourneyStepFailureEndsIt: a step that fails its expectation ends its
-// user's journey there, counted at that step, and later steps are not sent.
+// user's journey there, counted at that step; later steps are not sent,
+// except the cleanup steps marked always.
 func TestJourneyStepFailureEndsIt(t *testing.T) {
 	_, url := demotest.Start(t, demoapp.Faults{})
 	lt := loadTest(t, `
@@ -170,6 +171,12 @@ func TestJourneyStepFailureEndsIt(t *testing.T) {
           - {name: one, request: {url: /api/health}}
           - {name: two, request: {url: /api/health}, expect: {status: [201]}}
           - {name: three, request: {url: /api/health}}
+          - {name: cleanup, always: true, request: {url: /api/health}}
+      - name: k
+        journey:
+          - {name: fail, request: {url: /api/health}, expect: {status: [201]}}
+          - {name: make, request: {url: /api/health}, capture: [{name: id, regex: "(.+)"}]}
+          - {name: undo, always: true, request: {url: '/api/health?id={{capture "id"}}'}}
     profile: [{constant: {rate: 50/s, duration: 1s}}]
     thresholds:
       - {journey: j, error_rate: 1%}
@@ -178,15 +185,22 @@ func TestJourneyStepFailureEndsIt(t *testing.T) {
 `)
 	s, err := Run(t.Context(), lt, Options{Env: "dev", BaseURL: url})
 	require.NoError(t, err)
-	j := s.Journey("j")
+	require.Equal(t, "completed", s.Stop)
+	j, k := s.Journey("j"), s.Journey("k")
 	require.NotNil(t, j)
-	assert.Equal(t, int64(50), j.Started)
-	assert.Equal(t, []int64{0, 50, 0}, j.FailedAt)
+	require.NotNil(t, k)
+	assert.Equal(t, int64(50), j.Started+k.Started)
+	assert.Equal(t, []int64{0, j.Started, 0, 0}, j.FailedAt)
+	assert.Equal(t, []int64{k.Started, 0, 0}, k.FailedAt)
+	assert.Zero(t, s.Endpoint("k: undo").Requests, "a cleanup that needs a value no step captured has nothing to clean up")
+	assert.Zero(t, k.Unfinished())
 	assert.Zero(t, j.Completed)
 	two := s.Endpoint("j: two")
-	assert.Equal(t, int64(50), two.Errors)
-	assert.Equal(t, int64(50), two.ErrorKinds[KindExpect])
+	assert.Equal(t, j.Started, two.Errors)
+	assert.Equal(t, j.Started, two.ErrorKinds[KindExpect])
 	assert.Zero(t, s.Endpoint("j: three").Requests, "no user went on after the failed step")
+	assert.Equal(t, j.Started, s.Endpoint("j: cleanup").Requests, "every failed user ran the cleanup (always: true)")
+	assert.Zero(t, j.Unfinished())
 	assert.Zero(t, s.Endpoint("j: one").Errors)
 	require.Len(t, s.Thresholds, 2)
 	assert.Equal(t, results.ThresholdResult{Name: "journey j: error_rate < 1%", Actual: "100.00%"}, s.Thresholds[0])

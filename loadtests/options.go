@@ -68,6 +68,11 @@ func AtRate(lt *suite.LoadTest, rate float64, d time.Duration) *suite.LoadTest {
 	flat := *lt
 	r := suite.Rate{Freq: int(rate*10 + 0.5), Per: 10 * time.Second}
 	flat.Profile = []*suite.Phase{{Constant: &suite.ConstantPhase{Rate: r, Duration: suite.Duration(d)}}}
-	flat.Limits = &suite.Limits{MaxDuration: suite.Duration(d + d/2), MaxRequests: int(rate*d.Seconds()*1.5) + 10}
+	// The rate is of arrivals; a journey's arrival sends each of its steps.
+	steps := 1
+	for _, tg := range lt.Targets {
+		steps = max(steps, len(tg.Steps))
+	}
+	flat.Limits = &suite.Limits{MaxDuration: suite.Duration(d + d/2), MaxRequests: int(rate*d.Seconds()*1.5)*steps + 10}
 	return &flat
 }

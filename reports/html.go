@@ -165,11 +165,16 @@ func loadView(s *results.Summary) htmlLoad {
 		errs = append(errs, point{x, float64(sec.Errors)})
 	}
 	ds := func(ps []point) []point { return downsample(ps, maxTimelinePoints) }
+	rateTitle, requested := "Rate: requested and sent", "requested"
+	if len(s.Journeys) > 0 {
+		// The profile's rate is of arrivals; each journey sends its steps.
+		rateTitle, requested = "Rate: arrivals planned, requests sent", "arrivals planned"
+	}
 	v.Plots = append(v.Plots,
 		chart{title: "Latency over time (from send)", x: secs, y: msAxis, lines: []series{
 			{name: "p50", points: ds(p50)}, {name: "p95", points: ds(p95)}, {name: "p99", points: ds(p99)}}}.svg(),
-		chart{title: "Rate: requested and sent", x: secs, y: axis{label: "requests per second", format: num}, lines: []series{
-			{name: "sent", points: ds(sent)}, {name: "requested", points: ds(req), dashed: true, color: "#222"}}}.svg(),
+		chart{title: rateTitle, x: secs, y: axis{label: "per second", format: num}, lines: []series{
+			{name: "requests sent", points: ds(sent)}, {name: requested, points: ds(req), dashed: true, color: "#222"}}}.svg(),
 		chart{title: "Errors over time", x: secs, y: axis{label: "errors per second", format: num}, lines: []series{
 			{name: "errors", points: ds(errs), color: "#d62728"}}}.svg(),
 		percentilePlot(s),
@@ -252,6 +257,7 @@ svg .yl{text-anchor:end}svg .xl{text-anchor:middle}svg .lg{font-size:11px}svg .m
 svg .g{stroke:#eceef1}svg .f{fill:none;stroke:#c9ced6}
 img.shot{max-width:100%;border:1px solid #ccc}
 .funnel .bar{height:12px;background:#4a78b5;min-width:1px}
+figure.plot p{max-width:520px;white-space:normal}
 .muted{color:#666}
 code{font-size:12px}
 </style>
@@ -299,12 +305,12 @@ code{font-size:12px}
 <h2>Load test {{.LoadTest}} on {{.Env}}{{if .Shard}} (shard {{.Shard}}){{end}}</h2>
 <p>{{.Stop}}{{if .Partial}} <strong>(partial)</strong>{{end}}: {{.Sent}}; {{.Late}} sent late.</p>
 <div class="plots">{{range .Plots}}<figure class="plot">{{.}}</figure>{{end}}</div>
-{{range .Journeys}}<h3>Journey {{.Name}}</h3>
+{{if .Journeys}}<div class="plots">{{range .Journeys}}<figure class="plot"><h3>Journey {{.Name}}</h3>
 <table class="funnel"><tr><th>stage</th><th class="n">users</th><th class="n">of started</th><th></th><th class="n">failed here</th></tr>
 {{range .Stages}}<tr><td>{{.Label}}</td><td class="n">{{.Users}}</td><td class="n">{{share .Share}}</td><td><div class="bar" style="width:{{barWidth .Share}}px"></div></td><td class="n">{{if .Failed}}{{.Failed}}{{end}}</td></tr>
 {{end}}</table>
-<p class="muted">{{.Dropped}} arrivals dropped at max_users; {{.Unfinished}} still in flight at the end; duration of the completed p50 {{q .Duration 0.5}}, p95 {{q .Duration 0.95}} (think time included).</p>
-{{end}}
+<p class="muted">{{.Dropped}} arrivals dropped at max_users; {{.Unfinished}} still in flight at the end; duration of the completed p50 {{q .Duration 0.5}}, p95 {{q .Duration 0.95}} (think time included).</p></figure>
+{{end}}</div>{{end}}
 {{if .Thresholds}}<table><tr><th>threshold</th><th class="n">actual</th><th>result</th></tr>
 {{range .Thresholds}}<tr><td>{{.Name}}</td><td class="n">{{.Actual}}</td><td class="{{if .Pass}}s-pass">pass{{else}}s-fail">FAIL{{end}}</td></tr>
 {{end}}</table>{{end}}

@@ -90,3 +90,47 @@ func (j *Journey) check() error {
 	}
 	return nil
 }
+
+// Arrived is how many of the profile's arrivals started something: a single
+// request, or a journey (a dropped arrival did not). Without journeys it is
+// the requests sent; with them, the steps' requests are not arrivals.
+func (s *Summary) Arrived() int64 {
+	n, _ := s.arrivals()
+	return n
+}
+
+// Served is how many arrivals were served: single requests that passed,
+// and journeys that completed. Against Planned it is the share of the
+// offered load the target took, in the profile's own unit.
+func (s *Summary) Served() int64 {
+	_, n := s.arrivals()
+	return n
+}
+
+func (s *Summary) arrivals() (arrived, served int64) {
+	if len(s.Journeys) == 0 {
+		return s.Sent, s.Overall.Requests - s.Overall.Errors
+	}
+	steps := map[string]bool{}
+	for _, j := range s.Journeys {
+		arrived, served = arrived+j.Started, served+j.Completed
+		for _, st := range j.Steps {
+			steps[st] = true
+		}
+	}
+	for _, e := range s.Endpoints {
+		if !steps[e.Name] {
+			arrived, served = arrived+e.Requests, served+e.Requests-e.Errors
+		}
+	}
+	return arrived, served
+}
+
+// JourneysDropped is how many arrivals found max_users journeys in flight.
+func (s *Summary) JourneysDropped() int64 {
+	var n int64
+	for _, j := range s.Journeys {
+		n += j.Dropped
+	}
+	return n
+}

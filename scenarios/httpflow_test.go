@@ -47,7 +47,7 @@ func stepNames(a results.Attempt) []string {
 // healthy and broken in the ways a flow breaks, and checks which steps ran,
 // what they said, and that the shop holds no order afterwards.
 func TestHTTPFlowAgainstShop(t *testing.T) {
-	all := []string{"login:pass", "add to cart:pass", "checkout:pass", "read order:pass", "delete order:pass"}
+	all := []string{"browse:pass", "login:pass", "add to cart:pass", "checkout:pass", "read order:pass", "delete order:pass"}
 	tests := []struct {
 		name     string
 		faults   demoapp.Faults
@@ -59,20 +59,20 @@ func TestHTTPFlowAgainstShop(t *testing.T) {
 	}{
 		{name: "healthy", steps: all},
 		{name: "wrong password", password: "not-the-password",
-			steps: []string{"login:fail"}, reason: "login: status 401, want 200", failing: "login"},
+			steps: []string{"browse:pass", "login:fail"}, reason: "login: status 401, want 200", failing: "login"},
 		{name: "read back fails, cleanup still runs",
 			faults:  demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.order": {ErrorRate: 1}}},
-			steps:   []string{"login:pass", "add to cart:pass", "checkout:pass", "read order:fail", "delete order:pass"},
+			steps:   []string{"browse:pass", "login:pass", "add to cart:pass", "checkout:pass", "read order:fail", "delete order:pass"},
 			reason:  "read order: status 500, want 200",
 			failing: "read order"},
 		{name: "a failing cleanup does not hide the first failure",
 			faults:  demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.order": {ErrorRate: 1}, "api.order.delete": {ErrorRate: 1}}},
-			steps:   []string{"login:pass", "add to cart:pass", "checkout:pass", "read order:fail", "delete order:fail"},
+			steps:   []string{"browse:pass", "login:pass", "add to cart:pass", "checkout:pass", "read order:fail", "delete order:fail"},
 			reason:  "read order: status 500, want 200; json $.id missing; json $.items[0].qty missing; then delete order failed too: status 500, want 204",
 			failing: "read order", orders: 1},
 		{name: "checkout fails: nothing to clean up",
 			faults:  demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.checkout": {ErrorRate: 1}}},
-			steps:   []string{"login:pass", "add to cart:pass", "checkout:fail"},
+			steps:   []string{"browse:pass", "login:pass", "add to cart:pass", "checkout:fail"},
 			reason:  "checkout: status 500, want 200",
 			failing: "checkout"},
 	}

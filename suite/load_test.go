@@ -54,29 +54,50 @@ func TestLoadExample(t *testing.T) {
 
 	flow := s.Scenario("api-order")
 	require.NotNil(t, flow)
-	require.Len(t, flow.Steps, 5)
+	require.Len(t, flow.Steps, 6)
 	assert.True(t, *flow.Cookies, "cookies are on by default")
-	assert.Equal(t, "POST", flow.Steps[0].Request.Method)
-	assert.Equal(t, "GET", flow.Steps[3].Request.Method, "method defaults to GET in steps too")
-	assert.Equal(t, "read order", flow.Steps[3].Name)
-	assert.True(t, flow.Steps[4].Always)
-	assert.False(t, flow.Steps[3].Always)
-	assert.Equal(t, Capture{Name: "token", JSON: "$.token", Secret: true}, *flow.Steps[0].Capture[0])
+	login := flow.Steps[1]
+	assert.Equal(t, "POST", login.Request.Method)
+	assert.Equal(t, "GET", flow.Steps[4].Request.Method, "method defaults to GET in steps too")
+	assert.Equal(t, "read order", flow.Steps[4].Name)
+	assert.True(t, flow.Steps[5].Always)
+	assert.False(t, flow.Steps[4].Always)
+	assert.Equal(t, Capture{Name: "token", JSON: "$.token", Secret: true}, *login.Capture[0])
 	assert.Equal(t, filepath.Join(exampleDir, "scenarios"), flow.Dir, "body_file is relative to the scenario's file")
-	assert.Contains(t, flow.Steps[0].Request.Body, `"password": "demo-password"`)
-	assert.True(t, s.Redactor.Secret(flow.Steps[0].Request.Body), "the password is a secret")
+	assert.Contains(t, login.Request.Body, `"password": "demo-password"`)
+	assert.True(t, s.Redactor.Secret(login.Request.Body), "the password is a secret")
 
 	spike := s.LoadTest("spike")
 	require.NotNil(t, spike)
 	assert.Equal(t, []string{"dev", "staging"}, spike.Envs)
-	require.Len(t, spike.Targets, 4)
-	assert.Equal(t, "POST", spike.Targets[2].Method)
-	assert.Equal(t, "GET", spike.Targets[0].Method)
-	assert.Equal(t, 4, *spike.Targets[0].Weight)
+	require.Len(t, spike.Targets, 3)
+	for i, tt := range []struct {
+		name   string
+		weight int
+		steps  []string
+	}{
+		{"browse", 80, []string{"products", "product"}},
+		{"cart", 15, []string{"products", "product", "add"}},
+		{"checkout", 5, []string{"browse", "login", "add to cart", "checkout", "read order", "delete order"}},
+	} {
+		tg := spike.Targets[i]
+		assert.Equal(t, tt.name, tg.Name)
+		assert.True(t, tg.IsJourney(), tt.name)
+		assert.Equal(t, tt.weight, *tg.Weight, tt.name)
+		var names []string
+		for _, st := range tg.Steps {
+			names = append(names, st.Name)
+		}
+		assert.Equal(t, tt.steps, names, tt.name)
+	}
+	assert.Same(t, flow.Steps[0], spike.Targets[2].Steps[0], "the checkout journey is the API flow's steps, by reference")
+	assert.Equal(t, "POST", spike.Targets[1].Steps[2].Request.Method)
 	assert.Equal(t, Rate{Freq: 100, Per: time.Second}, spike.Profile[1].Spike.Rate)
 	assert.Equal(t, 5000, spike.Limits.MaxRequests)
+	assert.Equal(t, 2000, spike.MaxUsers)
 	assert.InDelta(t, 0.005, float64(*spike.Thresholds[4].ErrorRate), 1e-12)
-	assert.Equal(t, "products", spike.Thresholds[4].Endpoint)
+	assert.Equal(t, "browse: products", spike.Thresholds[4].Endpoint)
+	assert.Equal(t, "checkout", spike.Thresholds[5].Journey)
 
 	assert.InDelta(t, 0.995, float64(s.SLOs.Availability.Target), 1e-12)
 	assert.Equal(t, 30*24*time.Hour, s.SLOs.Availability.Window.Std())

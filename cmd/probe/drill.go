@@ -184,8 +184,12 @@ func stepRunner(cmd *cobra.Command, lt *suite.LoadTest, o loadtests.Options) dri
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(cmd.ErrOrStderr(), "step %.1f/s: achieved %.1f/s, p95 %s, errors %.2f%%\n",
-			rate, sum.AchievedRate(), sum.Overall.Latency.Quantile(0.95), sum.Overall.ErrorRate()*100)
+		achieved := fmt.Sprintf("achieved %.1f/s", sum.AchievedRate())
+		if len(sum.Journeys) > 0 {
+			achieved = fmt.Sprintf("%d of %d arrivals started, %.1f requests/s", sum.Arrived(), sum.Planned, sum.AchievedRate())
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "step %.1f/s: %s, p95 %s, errors %.2f%%\n",
+			rate, achieved, sum.Overall.Latency.Quantile(0.95), sum.Overall.ErrorRate()*100)
 		return sum, nil
 	}
 }

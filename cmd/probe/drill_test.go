@@ -104,3 +104,43 @@ func TestDrillBadFlags(t *testing.T) {
 		assert.Contains(t, stderr, tt.err)
 	}
 }
+
+// TestDrillJourneys drills journeys: the rate is of arrivals, and the
+// bottleneck named is the step whose route holds the least. Adding to the
+// cart holds 2 at a time for 20 ms (100/s, so about 100 arrivals a second:
+// each journey adds once); the other routes are free.
+func TestDrillJourneys(t *testing.T) {
+	suitePath := suiteFile(t, `
+environments:
+  dev: {base_url: "http://127.0.0.1:1"}
+loadtests:
+  - name: shop
+    targets:
+      - name: buy
+        think: {fixed: 5ms}
+        journey:
+          - {name: list, request: {url: /api/products}}
+          - {name: view, request: {url: "/api/products/{{randInt 1 20}}"}}
+          - name: add
+            request: {method: POST, url: /api/cart, headers: {Content-Type: application/json}, body: '{"product_id": 2, "qty": 1}'}
+            expect: {status: 200}
+    profile: [{constant: {rate: 10/s, duration: 1s}}]
+    limits: {max_duration: 10s, max_requests: 100}
+`)
+	_, url := demotest.Start(t, demoapp.Faults{Routes: map[string]demoapp.RouteFaults{"api.cart.add": {Capacity: 2, ServiceTime: demoapp.Duration(20 * time.Millisecond)}}})
+	out := t.TempDir()
+	code, stdout, stderr := runProbe(t, "drill", "shop", "--suite", suitePath, "--base-url", url, "--start", "40/s", "--step", "40/s",
+		"--step-duration", "2s", "--slo", "p95=100ms,errors=1%", "--max", "400/s", "--out", out)
+	require.Equal(t, 0, code, "%s\n%s", stdout, stderr)
+	assert.Contains(t, stderr, "step 40.0/s: 80 of 80 arrivals started")
+	d := readDrill(t, filepath.Join(out, "shop-dev-drill.json"))
+	assert.Equal(t, results.LimitTarget, d.Limit)
+	assert.Equal(t, "buy: add", d.Bottleneck, "the step whose route broke the SLO first")
+	assert.InDelta(t, 100, d.HighestGood, 45, "highest good %.1f arrivals/s against the cart's 100/s", d.HighestGood)
+	for _, st := range d.Steps {
+		if st.OK {
+			assert.InEpsilon(t, st.Rate, st.Achieved, 0.05, "at %.0f/s the arrivals, not the steps' requests, are what was achieved", st.Rate)
+			assert.InEpsilon(t, 3*st.Rate, st.Throughput, 0.25, "at %.0f/s each arrival sent its 3 steps", st.Rate)
+		}
+	}
+}

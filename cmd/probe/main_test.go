@@ -120,13 +120,16 @@ func TestDemo(t *testing.T) {
 	assert.Regexp(t, `api-order +dev +delete order +[0-9.]+ms +pass`, stdout, "the API flow ran to its cleanup")
 	assert.Contains(t, stdout, "load test spike on dev: completed")
 	assert.Contains(t, stdout, "throughput > 15/s")
-	assert.Contains(t, stdout, "as it should: the gate failed and named the slowed route (product).")
+	assert.Contains(t, stdout, "as it should: the gate failed and named the slowed route's step (browse: product).")
+	assert.Contains(t, stdout, "660 arrivals planned (journeys and single requests)")
+	assert.Regexp(t, `checkout +\d+ +\d+ +0 +0 +0 `, stdout, "the checkout journey (the API flow's steps) completed every time")
 	assert.Contains(t, stdout, "drill spike on dev: highest rate that held the SLO")
-	assert.Regexp(t, `FAIL: gate spike on dev: fail \(product latency (shift|p95|p99)[,)]`, stdout)
+	assert.Regexp(t, `FAIL: gate spike on dev: fail \(browse: product latency (shift|p95|p99)[,)]`, stdout)
 	assert.Regexp(t, `HTML report: /.*/report\.html\n$`, stdout, "it ends with where the HTML report is")
 	html, err := os.ReadFile(filepath.Join(out, "report.html"))
 	require.NoError(t, err)
 	assert.Contains(t, string(html), "Steps of api-order", "the report draws the API flow's steps")
+	assert.Contains(t, string(html), "<h3>Journey checkout</h3>", "the report draws each journey's funnel")
 }
 
 // suiteFile writes a suite file for one test and returns its path.

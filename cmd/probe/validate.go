@@ -59,8 +59,18 @@ func printOverview(w io.Writer, s *suite.Suite) error {
 	}
 	fmt.Fprintf(&b, "  load tests: %d\n", len(s.LoadTests))
 	for _, lt := range s.LoadTests {
-		fmt.Fprintf(&b, "    %-16s %d targets, %d phases, %d thresholds, at most %s and %d requests\n",
-			lt.Name, len(lt.Targets), len(lt.Profile), len(lt.Thresholds), lt.Limits.MaxDuration, lt.Limits.MaxRequests)
+		journeys := 0
+		for _, tg := range lt.Targets {
+			if tg.IsJourney() {
+				journeys++
+			}
+		}
+		targets := fmt.Sprintf("%d targets", len(lt.Targets))
+		if journeys > 0 {
+			targets += fmt.Sprintf(" (%d journeys, at most %d users)", journeys, lt.MaxUsers)
+		}
+		fmt.Fprintf(&b, "    %-16s %s, %d phases, %d thresholds, at most %s and %d requests\n",
+			lt.Name, targets, len(lt.Profile), len(lt.Thresholds), lt.Limits.MaxDuration, lt.Limits.MaxRequests)
 	}
 	if a := s.SLOs.Availability; a != nil {
 		fmt.Fprintf(&b, "  SLO: availability %s over %s, %d latency objectives\n", a.Target, a.Window, len(s.SLOs.Latency))
