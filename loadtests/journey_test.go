@@ -7,9 +7,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/probe-dev/probe/demoapp"
 	"github.com/probe-dev/probe/demoapp/demotest"
@@ -18,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 // loadTestIn reads one load test from a suite file written to dir, with the
@@ -276,4 +280,135 @@ func TestJourneyUniqueDataAcrossShards(t *testing.T) {
 	assert.True(t, s.Partial)
 	assert.Contains(t, s.Stop, "test data used up: all 5 rows of users.csv are taken (mode unique); give more rows, or mode circular")
 	assert.Equal(t, int64(5), s.Journey("login").Started)
+}
+
+// TestJourneyThinkTimes: in the running engine, the gap between a step's
+// answer and when the user's next step was due is the think time, drawn
+// from its distribution. The raw results carry each send's user and due
+// time, so the gaps are exact. With n gaps, the KS bound 2.69/√n is passed
+// by a correct sampler but for a chance of 2·e^(-2·2.69²) ≈ 1e-6; the mean
+// is held to 5 standard errors.
+func TestJourneyThinkTimes(t *testing.T) {
+	_, url := demotest.Start(t, demoapp.Faults{})
+	ms := func(x float64) float64 { return x * float64(time.Millisecond) }
+	for _, tt := range []struct {
+		name, think string
+		mean, sd    float64 // ns
+		cdf         func(ns float64) float64
+	}{
+		{"uniform", "{uniform: {min: 10ms, max: 30ms}}", ms(20), ms(20 / math.Sqrt(12)),
+			func(x float64) float64 { return min(max((x-ms(10))/ms(20), 0), 1) }},
+		{"exponential", "{exponential: 20ms}", ms(20), ms(20), func(x float64) float64 { return 1 - math.Exp(-x/ms(20)) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			lt := loadTest(t, `
+  - name: thinking
+    targets:
+      - name: j
+        think: `+tt.think+`
+        journey:
+          - {name: one, request: {url: /api/health}}
+          - {name: two, request: {url: /api/health}}
+          - {name: three, request: {url: /api/health}}
+    profile: [{constant: {rate: 200/s, duration: 3s}}]
+    limits: {max_duration: 20s, max_requests: 10000}
+`)
+			var raw []vegeta.Result
+			s, err := Run(t.Context(), lt, Options{Env: "dev", BaseURL: url, Raw: func(r *vegeta.Result) error {
+				raw = append(raw, *r)
+				return nil
+			}})
+			require.NoError(t, err)
+			require.Equal(t, int64(600), s.Journey("j").Completed)
+			type send struct {
+				due time.Time
+				end time.Time
+			}
+			byUser := map[uint64][]send{}
+			for _, r := range raw {
+				_, due, user, ok := parseMark(r.URL)
+				require.True(t, ok, r.URL)
+				byUser[user] = append(byUser[user], send{due: s.Start.Add(due), end: r.End()})
+			}
+			var gaps []float64
+			for _, sends := range byUser {
+				require.Len(t, sends, 3)
+				slices.SortFunc(sends, func(a, b send) int { return a.due.Compare(b.due) })
+				for k := 1; k < len(sends); k++ {
+					gaps = append(gaps, float64(sends[k].due.Sub(sends[k-1].end)))
+				}
+			}
+			n := float64(len(gaps))
+			require.Equal(t, 1200.0, n)
+			var sum float64
+			for _, g := range gaps {
+				require.GreaterOrEqual(t, g, 0.0, "a step was due before the previous one answered")
+				sum += g
+			}
+			t.Logf("%d gaps, mean %.2fms, KS distance %.4f (bound %.4f)", len(gaps), sum/n/ms(1), ksDistance(slices.Clone(gaps), tt.cdf), 2.69/math.Sqrt(n))
+			assert.InDelta(t, tt.mean, sum/n, 5*tt.sd/math.Sqrt(n), "mean think time")
+			assert.Less(t, ksDistance(gaps, tt.cdf), 2.69/math.Sqrt(n), "Kolmogorov–Smirnov distance from the think time's distribution")
+		})
+	}
+}
+
+// stall holds every request that arrives within a second of the trigger'th
+// one until that second is over: the shop freezes, as in a long GC pause.
+func stall(next http.Handler, trigger int64) http.Handler {
+	var n, until atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == trigger {
+			until.Store(time.Now().Add(time.Second).UnixNano())
+		}
+		if end := until.Load(); end != 0 {
+			t := time.NewTimer(time.Until(time.Unix(0, end)))
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// TestJourneyStallShowsInDueLatency: when the shop freezes for a second,
+// every step that fell due in that second shows it in its latency from due
+// (arrivals keep coming, in an open model), not only the few in flight;
+// and the step after a stalled one is due when that one answered, so the
+// stall is not counted twice.
+func TestJourneyStallShowsInDueLatency(t *testing.T) {
+	const rate = 100
+	srv := httptest.NewServer(stall(demoapp.New(), 300)) // at about 1.5 s
+	t.Cleanup(srv.Close)
+	lt := loadTest(t, `
+  - name: stalled
+    targets:
+      - name: j
+        think: {fixed: 20ms}
+        journey:
+          - {name: one, request: {url: /api/health}}
+          - {name: two, request: {url: /api/health}}
+    profile: [{constant: {rate: 100/s, duration: 4s}}]
+    limits: {max_duration: 20s, max_requests: 10000}
+`)
+	s, err := Run(t.Context(), lt, Options{Env: "dev", BaseURL: srv.URL})
+	require.NoError(t, err)
+	require.Equal(t, "completed", s.Stop)
+	j := s.Journey("j")
+	require.Equal(t, int64(4*rate), j.Completed)
+	one, two := s.Endpoint("j: one"), s.Endpoint("j: two")
+	t.Logf("due latency above 500ms: %d first steps, %d second steps; max %s", one.DueLatency.CountAbove(500*time.Millisecond),
+		two.DueLatency.CountAbove(500*time.Millisecond), one.DueLatency.Max())
+	// The arrivals due in the stall's first half waited half a second or
+	// more: about rate/2 of them.
+	assert.GreaterOrEqual(t, one.DueLatency.CountAbove(500*time.Millisecond), int64(0.8*rate/2), "first steps due in the stall")
+	assert.GreaterOrEqual(t, one.DueLatency.Max(), 900*time.Millisecond)
+	assert.GreaterOrEqual(t, one.Latency.CountAbove(500*time.Millisecond), int64(0.8*rate/2), "they were sent on time and held by the shop")
+	// A stalled user's next step was due after its answer plus the think
+	// time, after the stall: only the few users thinking when it began had
+	// a second step fall due in it.
+	assert.LessOrEqual(t, two.DueLatency.CountAbove(500*time.Millisecond), int64(10), "second steps due in the stall")
+	assert.GreaterOrEqual(t, j.Duration.Max(), time.Second, "a journey that met the stall took the stall's second")
 }

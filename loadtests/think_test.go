@@ -46,13 +46,7 @@ func TestThinkFollowsItsDistribution(t *testing.T) {
 				sum += xs[i]
 			}
 			assert.InDelta(t, tc.mean, sum/n, 5*tc.sd/math.Sqrt(n), "mean")
-			sort.Float64s(xs)
-			ks := 0.0
-			for i, x := range xs {
-				f := tc.cdf(x)
-				ks = max(ks, math.Abs(f-float64(i)/n), math.Abs(f-float64(i+1)/n))
-			}
-			assert.Less(t, ks, 0.02, "Kolmogorov–Smirnov distance")
+			assert.Less(t, ksDistance(xs, tc.cdf), 0.02, "Kolmogorov–Smirnov distance")
 		})
 	}
 }
@@ -75,4 +69,17 @@ func TestThinkFixedAndInvalid(t *testing.T) {
 		_, err := newThink(tc.shape, tc.a, tc.b)
 		assert.EqualError(t, err, tc.want)
 	}
+}
+
+// ksDistance is the Kolmogorov–Smirnov distance of the sample xs (sorted
+// here) from the distribution function cdf.
+func ksDistance(xs []float64, cdf func(float64) float64) float64 {
+	sort.Float64s(xs)
+	n := float64(len(xs))
+	ks := 0.0
+	for i, x := range xs {
+		f := cdf(x)
+		ks = max(ks, math.Abs(f-float64(i)/n), math.Abs(f-float64(i+1)/n))
+	}
+	return ks
 }
