@@ -12,9 +12,14 @@
 // to be taken, sends go late, and short of CPU they are dropped, and the
 // summary names the generator as the limit. OptionsFor is the one place the
 // rules of sending load live (protected environments, headers, variables,
-// redaction), for every command that sends it. feeder.go hands out the rows
-// of test data (suite.Dataset) by mode, unique rows split among shards: the
-// first part of the journeys to come, not yet named by any suite field.
+// redaction), for every command that sends it.
+//
+// Journeys (journey.go) are virtual users in the same open model: their
+// Pacer hands out the profile's arrivals and the users' due steps, the
+// targeter renders a step with the user's captures, data row (feeder.go,
+// unique rows split among shards) and cookies, and each result, carrying
+// its user and due time in the URL's fragment, is judged (expect, capture)
+// and sends the user on after its think time (think.go), or ends it.
 //
 // It imports suite and results, never scenarios.
 package loadtests

@@ -1,13 +1,15 @@
 // Command benchvegeta runs `probe load` beside the vegeta CLI against one demo
 // shop on loopback, in one run, and prints the load generator's table: the
 // highest rate each sustains, CPU per 100k requests, probe at 80% and at
-// twice its own maximum, and probe's memory over a long run. Every figure is
+// twice its own maximum, probe's memory over a long run, and journeys (CPU
+// per request against single requests, memory with 10,000 in flight, the
+// highest journey rate). Every figure is
 // the median of -runs runs. Machines are shared and noisy, so the goals are
 // ratios (probe against vegeta, or probe against itself), not speeds.
 //
 // Usage (from the repository root; make bench runs it):
 //
-//	go run ./scripts/benchvegeta [-rates 2000,4000,...] [-step 5s] [-runs 3]
+//	go run ./scripts/benchvegeta [-rates 2000,4000,...] [-step 5s] [-runs 3] [-journeys-only]
 package main
 
 import (
@@ -35,6 +37,10 @@ type config struct {
 	cpuFor      time.Duration // how long that runs
 	memRate     int           // the rate of the memory drift
 	short, long time.Duration // its two runs
+	// journeys: the arrival rates of the search, and whether to measure
+	// only them
+	journeyRates []int
+	journeysOnly bool
 }
 
 func main() {
@@ -47,7 +53,17 @@ func main() {
 	flag.IntVar(&c.memRate, "memrate", 2000, "rate of the memory-drift comparison, per second")
 	flag.DurationVar(&c.short, "short", 10*time.Second, "short run of the memory-drift comparison")
 	flag.DurationVar(&c.long, "long", 60*time.Second, "long run of the memory-drift comparison")
+	flag.BoolVar(&c.journeysOnly, "journeys-only", false, "measure only the journeys' rows")
+	jrates := flag.String("journey-rates", "1000,2000,3000,4000,5000,6000,8000", "arrival rates of the search for the highest journey rate, ascending")
 	flag.Parse()
+	for _, f := range strings.Split(*jrates, ",") {
+		r, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || r <= 0 {
+			fmt.Fprintf(os.Stderr, "benchvegeta: -journey-rates: %q is not a rate\n", f)
+			os.Exit(2)
+		}
+		c.journeyRates = append(c.journeyRates, r)
+	}
 	for _, f := range strings.Split(*rates, ",") {
 		r, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || r <= 0 || (len(c.rates) > 0 && r <= c.rates[len(c.rates)-1]) {
@@ -91,6 +107,18 @@ func run(ctx context.Context, c config) error {
 	fmt.Printf("target %s/api/health (the demo shop, on the same machine), %d cores, %s; medians of %d\n\n",
 		base, runtime.NumCPU(), c.step, c.runs)
 
+	journeys := func(t *table) error {
+		return b.journeyRows(ctx, t, c.journeyRates, 2*c.cpuRate, c.cpuFor, c.step, c.short, c.long)
+	}
+	if c.journeysOnly {
+		var t table
+		if err := journeys(&t); err != nil {
+			return err
+		}
+		fmt.Println()
+		t.print()
+		return nil
+	}
 	maxP, maxV, err := b.search(ctx, c.rates, c.step)
 	if err != nil {
 		return err
@@ -106,6 +134,7 @@ func run(ctx context.Context, c config) error {
 		func() error { return b.nearMax(ctx, &t, maxP, c.step) },
 		func() error { return b.overMax(ctx, &t, 2*maxP, c.step) },
 		func() error { return b.drift(ctx, &t, c.memRate, c.short, c.long) },
+		func() error { return journeys(&t) },
 	}
 	for _, s := range steps {
 		if err := s(); err != nil {

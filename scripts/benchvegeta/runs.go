@@ -54,15 +54,23 @@ func (m measure) cpuPer100k() time.Duration {
 
 // probeLoad runs probe load at rate for d and reads back its summary.
 func (b bench) probeLoad(ctx context.Context, rate int, d time.Duration) (measure, error) {
+	return b.probeRun(ctx, "[{name: health, path: /api/health}]", 1, 0, rate, d)
+}
+
+// probeRun runs probe load of targets (YAML, sending at most steps requests
+// an arrival, thinking at most think between them) at rate for d, and reads
+// back its summary.
+func (b bench) probeRun(ctx context.Context, targets string, steps int, think time.Duration, rate int, d time.Duration) (measure, error) {
 	suite := filepath.Join(b.dir, fmt.Sprintf("suite-%d-%s.yaml", rate, d))
 	text := fmt.Sprintf(`environments:
   bench: {base_url: %q}
 loadtests:
   - name: bench
-    targets: [{name: health, path: /api/health}]
+    max_users: 100000
+    targets: %s
     profile: [{constant: {rate: %d/s, duration: %s}}]
     limits: {max_duration: %s, max_requests: %d}
-`, b.base, rate, d, d+10*time.Second, rate*int(d.Seconds()+1))
+`, b.base, targets, rate, d, d+10*time.Second+time.Duration(steps)*think, steps*rate*int(d.Seconds()+1))
 	if err := os.WriteFile(suite, []byte(text), 0o600); err != nil {
 		return measure{}, err
 	}
@@ -88,6 +96,12 @@ loadtests:
 	}
 	m.achieved, m.success, m.requests = s.AchievedRate(), 1-s.Overall.ErrorRate(), s.Sent
 	m.p99, m.generator = s.Overall.Latency.Quantile(0.99), s.Generator != nil
+	if len(s.Journeys) > 0 && s.Planned > 0 {
+		// The rate is of arrivals: what was achieved is their share started,
+		// and a journey is answered when it completed.
+		m.achieved = float64(rate) * float64(s.Arrived()) / float64(s.Planned)
+		m.success = float64(s.Served()) / float64(max(s.Arrived(), 1))
+	}
 	if s.Sent > 0 {
 		m.late = float64(s.Late) / float64(s.Sent+s.Dropped)
 	}
