@@ -54,7 +54,7 @@ func main() {
 	flag.DurationVar(&c.short, "short", 10*time.Second, "short run of the memory-drift comparison")
 	flag.DurationVar(&c.long, "long", 60*time.Second, "long run of the memory-drift comparison")
 	flag.BoolVar(&c.journeysOnly, "journeys-only", false, "measure only the journeys' rows")
-	jrates := flag.String("journey-rates", "1000,2000,3000,4000,5000,6000,8000", "arrival rates of the search for the highest journey rate, ascending")
+	jrates := flag.String("journey-rates", "1000,2000,3000,4000,5000,6000,8000,10000,12000", "arrival rates of the search for the highest journey rate, ascending")
 	flag.Parse()
 	for _, f := range strings.Split(*jrates, ",") {
 		r, err := strconv.Atoi(strings.TrimSpace(f))
