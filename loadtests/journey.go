@@ -39,6 +39,7 @@ type journeys struct {
 	tg       *targeter
 	maxUsers int
 	maxSends int64 // limits.max_requests; 0: none
+	longest  int64 // steps of the longest journey
 	rng      *rand.Rand
 	onEvent  func(journey int, outcome string) // live metric, if set
 
@@ -186,6 +187,7 @@ func newJourneys(p *pacer, tg *targeter, lt *suite.LoadTest, seed uint64) *journ
 		rng: rand.New(rand.NewPCG(seed, seed^0x2545f4914f6cdd1d)), users: map[uint64]*user{}, nextID: 1,
 		wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	for _, jn := range tg.journeys {
+		j.longest = max(j.longest, int64(len(jn.steps)))
 		names := make([]string, len(jn.steps))
 		for i, s := range jn.steps {
 			names[i] = tg.eps[s.ep].name
@@ -493,11 +495,7 @@ func (j *journeys) summary() ([]results.Journey, bool) {
 func (j *journeys) remaining() int64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	longest := 1
-	for _, jn := range j.tg.journeys {
-		longest = max(longest, len(jn.steps))
-	}
-	n := max(j.p.shardPlanned()-j.arrivals, 0) * int64(longest)
+	n := max(j.p.shardPlanned()-j.arrivals, 0) * max(j.longest, 1)
 	for _, u := range j.users {
 		n += int64(len(j.tg.journeys[u.j].steps) - u.step)
 	}
