@@ -145,7 +145,7 @@ func step(ctx context.Context, cfg Config, run StepRunner, rate float64, refinin
 	if len(sum.Journeys) > 0 && sum.Planned > 0 {
 		// The rate is of arrivals; the requests sent are the journeys'
 		// steps, so what was achieved is the share of arrivals that started.
-		st.Achieved = rate * float64(sum.Arrived()) / float64(sum.Planned)
+		st.Achieved = sum.ArrivalRate(rate)
 		offered = fmt.Sprintf("%d of %d arrivals started", sum.Arrived(), sum.Planned)
 		if n := sum.JourneysDropped(); n > 0 {
 			offered += fmt.Sprintf(", %d dropped at max_users (journeys in flight piled up)", n)

@@ -99,6 +99,17 @@ func (s *Summary) Arrived() int64 {
 	return n
 }
 
+// ArrivalRate is the rate of arrivals achieved when the profile offered
+// offered arrivals per second: with journeys, the steps' requests are not
+// arrivals, so it is the offered rate times the share of arrivals that
+// started. Without journeys, or with nothing planned, it is AchievedRate.
+func (s *Summary) ArrivalRate(offered float64) float64 {
+	if len(s.Journeys) == 0 || s.Planned <= 0 {
+		return s.AchievedRate()
+	}
+	return offered * float64(s.Arrived()) / float64(s.Planned)
+}
+
 // Served is how many arrivals were served: single requests that passed,
 // and journeys that completed. Against Planned it is the share of the
 // offered load the target took, in the profile's own unit.

@@ -99,7 +99,7 @@ loadtests:
 	if len(s.Journeys) > 0 && s.Planned > 0 {
 		// The rate is of arrivals: what was achieved is their share started,
 		// and a journey is answered when it completed.
-		m.achieved = float64(rate) * float64(s.Arrived()) / float64(s.Planned)
+		m.achieved = s.ArrivalRate(float64(rate))
 		m.success = float64(s.Served()) / float64(max(s.Arrived(), 1))
 	}
 	if s.Sent > 0 {
