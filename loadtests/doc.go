@@ -6,12 +6,14 @@
 // histograms and a one-second timeline, so memory stays flat however long the
 // test runs. Bodies are counted, not kept. Plain-HTTP requests are written
 // and read on the worker's own goroutine over probe's own keep-alive pool
-// (wire.go); https goes through net/http's Transport. A new worker starts only when the
-// busy ones wait on the target (the transport counts the requests it holds);
-// when they wait on probe itself, for CPU (saturation.go) or for their results
-// to be taken, sends go late, and short of CPU they are dropped, and the
-// summary names the generator as the limit. OptionsFor is the one place the
-// rules of sending load live (protected environments, headers, variables,
+// (wire.go); https goes through net/http's Transport. A new worker starts
+// only when the busy ones wait on the target (the transport counts the
+// requests it holds); when they wait on probe itself, for CPU
+// (saturation.go) or for their results to be taken, sends go late, and
+// short of CPU they are dropped, and the summary names the generator as the
+// limit. A test whose load fits one processor runs on one until its
+// goroutines wait for it (procs.go). OptionsFor is the one place the rules
+// of sending load live (protected environments, headers, variables,
 // redaction), for every command that sends it.
 //
 // Journeys (journey.go) are virtual users in the same open model: their

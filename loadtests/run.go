@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -104,7 +105,18 @@ func Run(ctx context.Context, lt *suite.LoadTest, o Options) (*results.Summary, 
 	if o.Metrics != nil {
 		o.Metrics.requested.WithLabelValues(lt.Name, o.Env).Set(sched.Rate(0) / float64(o.Shards))
 	}
-	p.cpu, p.workers = watchSaturation(ctx), int64(o.Workers)
+	// Requests per second at the peak, at most: journeys send their steps.
+	peak := sched.Peak() / float64(o.Shards)
+	if jr != nil {
+		peak *= float64(max(jr.longest, 1))
+	}
+	generatorProcs.acquire(peak <= oneProcRate)
+	defer generatorProcs.release()
+	log.Debug("generator processors", "procs", runtime.GOMAXPROCS(0), "peak_rate", peak)
+	p.cpu = watchSaturation(ctx, &generatorProcs, func() {
+		log.Info("generator widened to every processor: goroutines waited for the one it started on", "procs", runtime.GOMAXPROCS(0))
+	})
+	p.workers = int64(o.Workers)
 	defer p.cpu.close()
 	c := newCollector(p, tg.eps, lt.Timeout.Std())
 	obs := newObserver(o.Metrics, lt.Name, o.Env, tg.eps)

@@ -106,6 +106,15 @@ func (s Schedule) Duration() time.Duration { return s.total }
 // Planned is the number of requests the schedule sends.
 func (s Schedule) Planned() int64 { return int64(math.Ceil(s.hits - 1e-9)) }
 
+// Peak is the highest rate per second of the schedule.
+func (s Schedule) Peak() float64 {
+	peak := 0.0
+	for _, g := range s.segs {
+		peak = max(peak, g.r0, g.r1)
+	}
+	return peak
+}
+
 // Rate is the rate per second at t.
 func (s Schedule) Rate(t time.Duration) float64 {
 	for _, g := range s.segs {
