@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -82,8 +81,10 @@ func TestLoadOnOneProcessor(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			var hogs sync.WaitGroup
 			defer func() { cancel(); hogs.Wait() }()
+			// The handler serialises its writes (the watch's goroutine logs
+			// too), and the buffer is read only after Run has waited for it.
 			var logged bytes.Buffer
-			log := slog.New(slog.NewJSONHandler(&syncWriter{w: &logged}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			log := slog.New(slog.NewJSONHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			o := Options{Env: "dev", BaseURL: srv.URL, Log: log}
 			if tt.hog {
 				// Started at the first progress report, while the test
@@ -114,16 +115,4 @@ func TestLoadOnOneProcessor(t *testing.T) {
 			}
 		})
 	}
-}
-
-// syncWriter lets the watch's goroutine and the test's log into one buffer.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(b []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(b)
 }

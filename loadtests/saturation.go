@@ -107,10 +107,8 @@ func (s *saturation) look() {
 	}
 	// Two windows in a row, so that one pause of a busy machine does not
 	// widen a test that fits one processor.
-	if s.waits >= 2 && s.procs != nil && s.procs.widen() {
-		if s.onWiden != nil {
-			s.onWiden()
-		}
+	if s.waits >= 2 && s.procs.widen() {
+		s.onWiden()
 		// The wait was for the one processor the test started on: not a
 		// lack of CPU. Judge afresh from the next window.
 		s.hot = 0
