@@ -98,14 +98,14 @@ func run(ctx context.Context, c config) error {
 			return fmt.Errorf("build %s: %v\n%s", pkg, err, out)
 		}
 	}
-	base, stopShop, err := shopproc.Start(ctx, b.probe)
+	shop, err := shopproc.Start(ctx, b.probe)
 	if err != nil {
 		return err
 	}
-	defer stopShop()
-	b.base = base
+	defer shop.Stop()
+	b.base, b.shop = shop.URL, shop
 	fmt.Printf("target %s/api/health (the demo shop, on the same machine), %d cores, %s; medians of %d\n\n",
-		base, runtime.NumCPU(), c.step, c.runs)
+		b.base, runtime.NumCPU(), c.step, c.runs)
 
 	journeys := func(t *table) error {
 		return b.journeyRows(ctx, t, c.journeyRates, 2*c.cpuRate, c.cpuFor, c.step, c.short, c.long)
@@ -131,7 +131,7 @@ func run(ctx context.Context, c config) error {
 	steps := []func() error{
 		func() error { return b.cpuRow(ctx, &t, c.cpuRate, c.cpuFor) },
 		func() error { return b.cpuRow(ctx, &t, maxP, c.step) },
-		func() error { return b.nearMax(ctx, &t, maxP, c.step) },
+		func() error { return b.nearMax(ctx, &t, maxP, maxV, c.step) },
 		func() error { return b.overMax(ctx, &t, 2*maxP, c.step) },
 		func() error { return b.drift(ctx, &t, c.memRate, c.short, c.long) },
 		func() error { return journeys(&t) },
@@ -151,7 +151,10 @@ type table struct{ rows [][]string }
 
 func (t *table) add(what, probe, vegeta, ratio, goal string, met bool) {
 	m := "yes"
-	if !met {
+	switch {
+	case goal == "": // a row to read the others by
+		m = ""
+	case !met:
 		m = "**no**"
 	}
 	t.rows = append(t.rows, []string{what, probe, vegeta, ratio, goal, m})

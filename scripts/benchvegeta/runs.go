@@ -10,18 +10,21 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/scripts/internal/shopproc"
 )
 
 // bench holds what every run needs: the two binaries, the target and where
 // files go.
 type bench struct {
 	dir, probe, vegeta, base string
+	shop                     *shopproc.Shop
 	runs                     int
 }
 
@@ -36,6 +39,10 @@ type measure struct {
 	peakRSS   int64 // bytes (of the attack)
 	exit      int
 	generator bool // probe named itself the limit
+	// busy is the share of the machine's cores the tool (the attack) and the
+	// shop kept busy together while the tool ran: how close the cores were
+	// to full, which is what queues requests when both share them.
+	busy float64
 }
 
 // sustains: the rate was sent, answered, and not queued in the generator.
@@ -77,13 +84,13 @@ loadtests:
 	out := filepath.Join(b.dir, "out")
 	cmd := exec.CommandContext(ctx, b.probe, "load", "bench", "--env", "bench", "--suite", suite, "--out", out, "--no-abort")
 	var m measure
-	peak, state, text2, err := watch(cmd)
+	r, err := b.watch(cmd)
 	if err != nil {
 		return m, err
 	}
-	m.peakRSS, m.cpu, m.exit = peak, state.UserTime()+state.SystemTime(), state.ExitCode()
+	m.peakRSS, m.cpu, m.exit, m.busy = r.peak, r.cpu(), r.state.ExitCode(), r.busy
 	if m.exit != 0 && m.exit != 3 { // 3: the generator was the limit, which is measured
-		return m, fmt.Errorf("probe load at %d/s: exit %d\n%s", rate, m.exit, text2)
+		return m, fmt.Errorf("probe load at %d/s: exit %d\n%s", rate, m.exit, r.out)
 	}
 	f, err := os.Open(filepath.Join(out, "bench-bench.json"))
 	if err != nil {
@@ -114,12 +121,12 @@ func (b bench) vegetaLoad(ctx context.Context, rate int, d time.Duration) (measu
 	bin := filepath.Join(b.dir, "results.bin")
 	attack := exec.CommandContext(ctx, b.vegeta, "attack", "-rate", strconv.Itoa(rate), "-duration", d.String(), "-output", bin)
 	attack.Stdin = strings.NewReader("GET " + b.base + "/api/health\n")
-	peak, state, text, err := watch(attack)
+	a, err := b.watch(attack)
 	if err != nil {
 		return measure{}, err
 	}
-	if !state.Success() {
-		return measure{}, fmt.Errorf("vegeta attack at %d/s: %s\n%s", rate, state, text)
+	if !a.state.Success() {
+		return measure{}, fmt.Errorf("vegeta attack at %d/s: %s\n%s", rate, a.state, a.out)
 	}
 	report := exec.CommandContext(ctx, b.vegeta, "report", "-type", "json", bin)
 	js, err := report.Output()
@@ -138,18 +145,29 @@ func (b bench) vegetaLoad(ctx context.Context, rate int, d time.Duration) (measu
 		return measure{}, fmt.Errorf("vegeta report: %w", err)
 	}
 	rs := report.ProcessState
-	return measure{achieved: r.Rate, success: r.Success, p99: r.Latencies.P99, requests: r.Requests, peakRSS: peak,
-		cpu: state.UserTime() + state.SystemTime() + rs.UserTime() + rs.SystemTime()}, nil
+	return measure{achieved: r.Rate, success: r.Success, p99: r.Latencies.P99, requests: r.Requests, peakRSS: a.peak,
+		cpu: a.cpu() + rs.UserTime() + rs.SystemTime(), busy: a.busy}, nil
 }
+
+// ran is what watch saw of one command.
+type ran struct {
+	peak  int64 // bytes resident at most
+	state *os.ProcessState
+	out   string  // stdout and stderr
+	busy  float64 // see measure.busy
+}
+
+func (r ran) cpu() time.Duration { return r.state.UserTime() + r.state.SystemTime() }
 
 // watch runs cmd to its end, reading its peak resident memory from the
 // kernel's high-water mark while it runs (the rusage of a child would report
-// this process's size when it is larger).
-func watch(cmd *exec.Cmd) (int64, *os.ProcessState, string, error) {
+// this process's size when it is larger), and the shop's CPU beside its own.
+func (b bench) watch(cmd *exec.Cmd) (ran, error) {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	shop0, start := b.shop.CPU(), time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, nil, "", err
+		return ran{}, err
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -162,9 +180,12 @@ func watch(cmd *exec.Cmd) (int64, *os.ProcessState, string, error) {
 		case err := <-done:
 			var ee *exec.ExitError
 			if err != nil && !errors.As(err, &ee) {
-				return 0, nil, out.String(), err
+				return ran{out: out.String()}, err
 			}
-			return peak, cmd.ProcessState, out.String(), nil
+			r := ran{peak: peak, state: cmd.ProcessState, out: out.String()}
+			cores := time.Since(start) * time.Duration(runtime.NumCPU())
+			r.busy = float64(r.cpu()+b.shop.CPU()-shop0) / float64(cores)
+			return r, nil
 		case <-tick.C:
 			peak = max(peak, highWater(status))
 		}
@@ -266,8 +287,10 @@ func (b bench) cpuRow(ctx context.Context, t *table, rate int, d time.Duration) 
 }
 
 // nearMax: at 80% of probe's maximum, every send on time and the tail close
-// to what a light load sees.
-func (b bench) nearMax(ctx context.Context, t *table, maxP int, d time.Duration) error {
+// to what a light load sees. Beside it, the share of the cores busy at both
+// rates (the tools share them with the shop) and the vegeta CLI's own tail
+// at 80% against 20% of its maximum: how much of the growth is the machine's.
+func (b bench) nearMax(ctx context.Context, t *table, maxP, maxV int, d time.Duration) error {
 	at80, at20 := maxP*8/10, maxP*2/10
 	p99 := func(m measure) float64 { return float64(m.p99) }
 	hi, _, err := b.probeMedian(ctx, at80, d, p99)
@@ -278,10 +301,28 @@ func (b bench) nearMax(ctx context.Context, t *table, maxP int, d time.Duration)
 	if err != nil {
 		return err
 	}
+	vegeta := func(rate int) (measure, error) {
+		m, _, err := b.medianOf(func() (measure, error) { return b.vegetaLoad(ctx, rate, d) }, p99)
+		return m, err
+	}
+	vhi, err := vegeta(maxV * 8 / 10)
+	if err != nil {
+		return err
+	}
+	vlo, err := vegeta(maxV * 2 / 10)
+	if err != nil {
+		return err
+	}
 	share := hi.achieved / float64(at80)
 	t.add(fmt.Sprintf("probe at 80%% of its maximum (%d/s): achieved share", at80), fmt.Sprintf("%.4f", share), "", "", "≥ 0.999", share >= 0.999)
 	t.add(fmt.Sprintf("probe at %d/s: sends late", at80), fmt.Sprintf("%.2f%%", hi.late*100), "", "", "≤ 1%", hi.late <= 0.01)
-	t.add(fmt.Sprintf("probe p99 at %d/s against at %d/s", at80, at20), hi.p99.Round(10*time.Microsecond).String(), "", ratio(p99(hi), p99(lo)), "≤ 2", p99(hi) <= 2*p99(lo))
+	tail := func(hi, lo measure) string {
+		return fmt.Sprintf("%s / %s = %.2f", hi.p99.Round(10*time.Microsecond), lo.p99.Round(10*time.Microsecond), p99(hi)/p99(lo))
+	}
+	t.add(fmt.Sprintf("p99 at 80%% against 20%% of each tool's maximum (probe %d/s, %d/s; vegeta %d/s, %d/s)", at80, at20, maxV*8/10, maxV*2/10),
+		tail(hi, lo), tail(vhi, vlo), ratio(p99(hi), p99(lo)), "≤ 2", p99(hi) <= 2*p99(lo))
+	busy := func(hi, lo measure) string { return fmt.Sprintf("%.0f%% / %.0f%%", 100*hi.busy, 100*lo.busy) }
+	t.add("cores busy (the tool and the shop) at 80% / 20% of each tool's maximum", busy(hi, lo), busy(vhi, vlo), "", "", false)
 	return nil
 }
 

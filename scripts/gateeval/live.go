@@ -70,21 +70,21 @@ func liveCase(ctx context.Context, c evalCase, n int, probe, suite, dir string) 
 	if c.cand == nil {
 		runs = 2 * n
 	}
-	baseURL, stopBase, err := shopproc.Start(ctx, probe, faultFlags(faultsOf(c, false))...)
+	base, err := shopproc.Start(ctx, probe, faultFlags(faultsOf(c, false))...)
 	if err != nil {
 		return nil, err
 	}
-	defer stopBase()
-	candURL, stopCand, err := shopproc.Start(ctx, probe, faultFlags(faultsOf(c, true))...)
+	defer base.Stop()
+	cand, err := shopproc.Start(ctx, probe, faultFlags(faultsOf(c, true))...)
 	if err != nil {
 		return nil, err
 	}
-	defer stopCand()
+	defer cand.Stop()
 	if c.hog {
 		defer hog(ctx)()
 	}
 	for i := range runs {
-		g, err := liveGate(ctx, probe, suite, baseURL, candURL, filepath.Join(dir, fmt.Sprintf("gate-%d", i)))
+		g, err := liveGate(ctx, probe, suite, base.URL, cand.URL, filepath.Join(dir, fmt.Sprintf("gate-%d", i)))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.name, err)
 		}
