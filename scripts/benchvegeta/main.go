@@ -103,9 +103,9 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	defer shop.Stop()
-	b.base, b.shop = shop.URL, shop
+	b.shop = shop
 	fmt.Printf("target %s/api/health (the demo shop, on the same machine), %d cores, %s; medians of %d\n\n",
-		b.base, runtime.NumCPU(), c.step, c.runs)
+		shop.URL, runtime.NumCPU(), c.step, c.runs)
 
 	journeys := func(t *table) error {
 		return b.journeyRows(ctx, t, c.journeyRates, 2*c.cpuRate, c.cpuFor, c.step, c.short, c.long)

@@ -23,9 +23,9 @@ import (
 // bench holds what every run needs: the two binaries, the target and where
 // files go.
 type bench struct {
-	dir, probe, vegeta, base string
-	shop                     *shopproc.Shop
-	runs                     int
+	dir, probe, vegeta string
+	shop               *shopproc.Shop
+	runs               int
 }
 
 // measure is one run of either tool.
@@ -77,7 +77,7 @@ loadtests:
     targets: %s
     profile: [{constant: {rate: %d/s, duration: %s}}]
     limits: {max_duration: %s, max_requests: %d}
-`, b.base, targets, rate, d, d+10*time.Second+time.Duration(steps)*think, steps*rate*int(d.Seconds()+1))
+`, b.shop.URL, targets, rate, d, d+10*time.Second+time.Duration(steps)*think, steps*rate*int(d.Seconds()+1))
 	if err := os.WriteFile(suite, []byte(text), 0o600); err != nil {
 		return measure{}, err
 	}
@@ -120,7 +120,7 @@ loadtests:
 func (b bench) vegetaLoad(ctx context.Context, rate int, d time.Duration) (measure, error) {
 	bin := filepath.Join(b.dir, "results.bin")
 	attack := exec.CommandContext(ctx, b.vegeta, "attack", "-rate", strconv.Itoa(rate), "-duration", d.String(), "-output", bin)
-	attack.Stdin = strings.NewReader("GET " + b.base + "/api/health\n")
+	attack.Stdin = strings.NewReader("GET " + b.shop.URL + "/api/health\n")
 	a, err := b.watch(attack)
 	if err != nil {
 		return measure{}, err
