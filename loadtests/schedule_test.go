@@ -159,6 +159,39 @@ func TestPacerStartsWorkersWindowByWindow(t *testing.T) {
 	}
 }
 
+// Short of CPU with every worker busy, a send is dropped once it is
+// dropAfter behind, with every other send due by then; less behind, it is
+// sent late. With CPU to spare it is never dropped (the test above).
+func TestPacerDropsWhenShortOfCPU(t *testing.T) {
+	s := NewSchedule([]*suite.Phase{{Constant: &suite.ConstantPhase{Rate: rate("1000/s"), Duration: dur(10 * time.Second)}}}, ScheduleOptions{})
+	cases := []struct {
+		name    string
+		elapsed time.Duration // send 64 was due at 64ms
+		dropped int64
+	}{
+		{"far behind: dropped, with each send due by now", 300 * time.Millisecond, 300 - 64},
+		{"behind by less than dropAfter: sent late", 64*time.Millisecond + dropAfter, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := newPacer(s, 0, 1, 0, 0)
+			p.cpu = &saturation{}
+			p.cpu.on.Store(true) // the watch's verdict: short of CPU
+			p.workers = 64
+			p.atTarget.Store(64)
+			wait, stop := p.Pace(c.elapsed, 64)
+			require.False(t, stop)
+			assert.Equal(t, growWait, wait, "no new worker: the next send waits for one")
+			assert.Equal(t, int64(64), p.workers)
+			dropped, bySec := p.drops()
+			assert.Equal(t, c.dropped, dropped)
+			if c.dropped > 0 {
+				assert.Equal(t, []int64{c.dropped}, bySec, "counted in the second they were dropped")
+			}
+		})
+	}
+}
+
 func TestPacerStartsWorkersForTheTarget(t *testing.T) {
 	s := NewSchedule([]*suite.Phase{{Constant: &suite.ConstantPhase{Rate: rate("1000/s"), Duration: dur(10 * time.Second)}}}, ScheduleOptions{})
 	cases := []struct {

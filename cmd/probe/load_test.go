@@ -351,7 +351,10 @@ loadtests:
 	s, err := results.ReadSummary(f)
 	require.NoError(t, err)
 	require.NotNil(t, s.Generator)
-	assert.Positive(t, s.Dropped, "what it could not send is dropped and counted")
+	// Late or dropped, by how far behind the one processor fell: on a quick
+	// machine it may send every request late and drop none (the drop rule
+	// itself: TestPacerDropsWhenShortOfCPU).
+	assert.Positive(t, s.Late+s.Dropped, "what it could not send on time is counted")
 	assert.Equal(t, s.Planned, s.Sent+s.Dropped)
 	rss := ee.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
 	t.Logf("peak RSS %d KiB; %d workers; sent %d, late %d, dropped %d", rss, s.Workers, s.Sent, s.Late, s.Dropped)
