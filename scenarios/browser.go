@@ -57,9 +57,19 @@ func NewBrowser(path string, log *slog.Logger) (*Browser, error) {
 
 // AllocatorOptions are the options of every Chromium probe starts: headless,
 // with the flags that keep it from reaching out to the network on its own,
-// and a fresh profile in dataDir.
+// and a fresh profile in dataDir, a directory of its own that the caller
+// removes after the browser ends.
+//
+// Chromium's TMPDIR is dataDir too, when the path fits: Chromium keeps its
+// singleton socket in a directory of its own under TMPDIR and removes it
+// only on a clean exit, so every browser that is killed (as chromedp ends
+// one) would leave a directory in /tmp otherwise.
 func AllocatorOptions(path, dataDir string) []chromedp.ExecAllocatorOption {
-	return append(chromedp.DefaultExecAllocatorOptions[:],
+	opts := chromedp.DefaultExecAllocatorOptions[:]
+	if ownTempFits(dataDir) {
+		opts = append(opts, chromedp.Env("TMPDIR="+dataDir))
+	}
+	return append(opts,
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -74,6 +84,13 @@ func AllocatorOptions(path, dataDir string) []chromedp.ExecAllocatorOption {
 	)
 }
 
+// ownTempFits reports whether Chromium can keep its singleton socket under
+// dir: the socket's path, dir/org.chromium.Chromium.XXXXXX/SingletonSocket,
+// must fit the 108 bytes of a Unix socket's address, its final NUL included.
+func ownTempFits(dir string) bool {
+	return len(dir)+len("/org.chromium.Chromium.XXXXXX/SingletonSocket") < 108
+}
+
 // browserStartTimeout bounds how long Chromium may take to start and answer.
 const browserStartTimeout = 30 * time.Second
 
@@ -86,6 +103,9 @@ func (b *Browser) start() error {
 	dir, err := os.MkdirTemp("", "probe-chromium-")
 	if err != nil {
 		return fmt.Errorf("browser: user data dir: %w", err)
+	}
+	if !ownTempFits(dir) {
+		b.log.Warn("browser: TMPDIR is too long for Chromium to keep its socket in probe's own directory; a killed browser leaves a directory in TMPDIR", "dir", dir)
 	}
 	opts := AllocatorOptions(b.path, dir)
 	// The browser lives until Close, not until any one caller's context ends.

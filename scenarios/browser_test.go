@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -360,4 +361,64 @@ func TestAssertURLSaysTheURL(t *testing.T) {
 	run := NewRunner(nil, WithBrowser(sharedBrowser(t))).Run(t.Context(), sc, tg)
 	assert.Equal(t, results.Fail, run.Status)
 	assert.Contains(t, run.Reason, "URL is "+url+"/products/1, want")
+}
+
+// TestBrowserLeavesNothingBehind: Chromium keeps its singleton socket in a
+// directory of its own under TMPDIR, which it removes only on a clean exit. A
+// monitor restarts browsers that die or hang, and a cron job of `probe run`
+// starts one a minute, so each stop, killed or not, must take every file of
+// the browser with it. Where TMPDIR is too long for the socket to live in
+// probe's own directory, the browser still runs, and the one directory it
+// leaves is said in the log.
+func TestBrowserLeavesNothingBehind(t *testing.T) {
+	_, url := demotest.Start(t, demoapp.Faults{})
+	sc, tg := loadScenario(t, url, "  - {name: p, kind: browser, steps: [{navigate: /products/1}, {wait_visible: \"#add-to-cart\"}]}\n")
+	for _, tc := range []struct {
+		name   string
+		tmpdir int // bytes of TMPDIR's path; 0 for a short one
+		kills  int
+		left   int // directories left in TMPDIR after Close
+	}{
+		{"closed", 0, 0, 0},
+		{"killed and restarted", 0, 2, 0},
+		{"TMPDIR too long for probe's own", 50, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Not t.TempDir: its long name would push the socket's path
+			// past the 108 bytes a Unix socket's address holds.
+			tmp, err := os.MkdirTemp("", "pt")
+			require.NoError(t, err)
+			t.Cleanup(func() { os.RemoveAll(tmp) })
+			if pad := tc.tmpdir - len(tmp) - 1; pad > 0 {
+				tmp = filepath.Join(tmp, strings.Repeat("d", pad))
+				require.NoError(t, os.Mkdir(tmp, 0o700))
+			}
+			t.Setenv("TMPDIR", tmp)
+			var log bytes.Buffer
+			b, err := NewBrowser("", slog.New(slog.NewTextHandler(&log, nil)))
+			require.NoError(t, err)
+			r := NewRunner(nil, WithBrowser(b))
+			for i := 0; ; i++ {
+				run := r.Run(t.Context(), sc, tg)
+				require.Equal(t, results.Pass, run.Status, run.Reason)
+				if i == tc.kills {
+					break
+				}
+				p, err := os.FindProcess(b.PID())
+				require.NoError(t, err)
+				require.NoError(t, p.Kill())
+				require.False(t, b.healthy(), "the killed browser answered")
+			}
+			assert.Equal(t, tc.kills+1, b.Starts())
+			b.Close()
+			left, err := os.ReadDir(tmp)
+			require.NoError(t, err)
+			var names []string
+			for _, e := range left {
+				names = append(names, e.Name())
+			}
+			assert.Len(t, names, tc.left, "left in TMPDIR after Close: %q", names)
+			assert.Equal(t, tc.left > 0, strings.Contains(log.String(), "TMPDIR is too long"), log.String())
+		})
+	}
 }
