@@ -138,7 +138,10 @@ func parseJSONLines(name string, data []byte) (*Dataset, error) {
 			return nil, fmt.Errorf("%s: more than one JSON value on the line; give one object a line", at)
 		}
 		keys := slices.Sorted(maps.Keys(obj))
-		if ds.Columns == nil {
+		if len(keys) == 0 {
+			return nil, fmt.Errorf(`%s: an empty object gives a journey no values; name them, like {"user": "ann"}`, at)
+		}
+		if len(ds.Rows) == 0 {
 			for _, k := range keys {
 				if err := checkColumn(ds.Columns, k); err != nil {
 					return nil, fmt.Errorf("%s: %w", at, err)

@@ -50,6 +50,10 @@ func TestParseDataInvalid(t *testing.T) {
 		{"nested", "u.jsonl", `{"a":{"b":1}}`, `u.jsonl:1: key "a": an object or array is not a value a template can use`},
 		{"bad key", "u.jsonl", `{"a b":1}`, `u.jsonl:1: column name "a b"`},
 		{"blank jsonl", "u.jsonl", "\n \n", "u.jsonl: no rows of data"},
+		// found by FuzzParseData: an empty object made a row without values
+		{"empty object", "u.jsonl", "{}", `u.jsonl:1: an empty object gives a journey no values; name them, like {"user": "ann"}`},
+		{"empty object first", "u.jsonl", "{}\n" + `{"a":"1"}`, "u.jsonl:1: an empty object"},
+		{"empty object later", "u.jsonl", `{"a":"1"}` + "\n{}", "u.jsonl:2: an empty object"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
