@@ -96,7 +96,7 @@ const browserStartTimeout = 30 * time.Second
 
 // start launches the process if none runs. It must be called with b.mu held.
 func (b *Browser) start() error {
-	if b.ctx != nil && b.ctx.Err() == nil {
+	if b.alive() {
 		return nil
 	}
 	b.stop()
@@ -123,6 +123,24 @@ func (b *Browser) start() error {
 	b.starts++
 	b.log.Info("browser started", "path", b.path, "pid", b.pid(), "starts", b.starts)
 	return nil
+}
+
+// alive reports whether the process was started and its connection holds. It
+// must be called with b.mu held. chromedp ends the browser's context a moment
+// after the connection drops, so a browser killed between runs would still
+// look alive to the next run if only the context were asked.
+func (b *Browser) alive() bool {
+	if b.ctx == nil || b.ctx.Err() != nil {
+		return false
+	}
+	if c := chromedp.FromContext(b.ctx); c != nil && c.Browser != nil {
+		select {
+		case <-c.Browser.LostConnection:
+			return false
+		default:
+		}
+	}
+	return true
 }
 
 func (b *Browser) pid() int {
@@ -162,7 +180,7 @@ func (b *Browser) newRun(ctx context.Context) (context.Context, context.CancelFu
 func (b *Browser) healthy() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.ctx == nil || b.ctx.Err() != nil {
+	if !b.alive() {
 		return false
 	}
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/probe-dev/probe/demoapp"
 	"github.com/probe-dev/probe/demoapp/demotest"
 	"github.com/probe-dev/probe/results"
@@ -406,7 +407,13 @@ func TestBrowserLeavesNothingBehind(t *testing.T) {
 				}
 				p, err := os.FindProcess(b.PID())
 				require.NoError(t, err)
+				lost := b.lostConnection()
 				require.NoError(t, p.Kill())
+				select {
+				case <-lost:
+				case <-time.After(30 * time.Second):
+					t.Fatal("the connection to the killed browser did not drop in 30s")
+				}
 				require.False(t, b.healthy(), "the killed browser answered")
 			}
 			assert.Equal(t, tc.kills+1, b.Starts())
@@ -421,4 +428,12 @@ func TestBrowserLeavesNothingBehind(t *testing.T) {
 			assert.Equal(t, tc.left > 0, strings.Contains(log.String(), "TMPDIR is too long"), log.String())
 		})
 	}
+}
+
+// lostConnection returns the channel chromedp closes when the connection to
+// the running browser drops.
+func (b *Browser) lostConnection() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return chromedp.FromContext(b.ctx).Browser.LostConnection
 }
