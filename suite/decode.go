@@ -109,6 +109,7 @@ type fieldInfo struct {
 	doc      string
 	enum     []string
 	required bool
+	nonempty bool
 	oneof    bool
 	listable bool
 }
@@ -129,6 +130,8 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 			switch opt {
 			case "required":
 				f.required = true
+			case "nonempty":
+				f.nonempty = true
 			case "oneof":
 				f.oneof = true
 			case "listable":
@@ -172,6 +175,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, f fieldInfo
 		if s, ok := d.text(n, path); ok {
 			if len(f.enum) > 0 && !slices.Contains(f.enum, s) {
 				d.errorf(n, path, "%q is not one of %s%s", s, strings.Join(f.enum, ", "), suggest(s, f.enum))
+				return
+			}
+			if f.nonempty && s == "" {
+				d.errorf(n, path, "want a value, got an empty text")
 				return
 			}
 			v.SetString(s)

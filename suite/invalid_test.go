@@ -108,6 +108,50 @@ var invalidCases = []invalidCase{
 		schemaCatches: true,
 	},
 	{
+		name:          "empty scenario name",
+		yaml:          validBase + "scenarios:\n  - name: ''\n    kind: http\n    request: {url: /}\n",
+		want:          []string{`suite.yaml:5:11: scenarios[0].name: want a value, got an empty text`},
+		schemaCatches: true,
+	},
+	{
+		name: "empty selectors",
+		yaml: validBase + "scenarios:\n  - name: a\n    kind: browser\n    steps:\n      - click: ''\n      - wait_visible: \"\"\n      - type: {selector: '', text: x}\n      - screenshot: ''\n",
+		want: []string{
+			`suite.yaml:8:16: scenarios[0].steps[0].click: want a value, got an empty text`,
+			`suite.yaml:9:23: scenarios[0].steps[1].wait_visible: want a value, got an empty text`,
+			`suite.yaml:10:26: scenarios[0].steps[2].type.selector: want a value, got an empty text`,
+			`suite.yaml:11:21: scenarios[0].steps[3].screenshot: want a value, got an empty text`,
+		},
+		schemaCatches: true,
+	},
+	{
+		name:          "empty load test and endpoint names",
+		yaml:          validBase + strings.Replace(strings.Replace(loadTest(""), "name: l", "name: \"\"", 1), "name: products", "name: ''", 1),
+		want:          []string{`suite.yaml:5:11: loadtests[0].name: want a value, got an empty text`, `suite.yaml:7:15: loadtests[0].targets[0].name: want a value, got an empty text`},
+		schemaCatches: true,
+	},
+	{
+		name: "headers HTTP does not allow",
+		yaml: "environments:\n  dev:\n    base_url: http://127.0.0.1:8080\n    headers: {\"X Team\": a}\ndefaults:\n  headers: {X-A: \"a\\nb\"}\n" +
+			"scenarios:\n  - name: a\n    kind: http\n    request: {url: /, headers: {\"X-B:\": b, X-C: \"c\\r\", X-D: \"{{randInt 1 2}}\\n\"}}\n" +
+			strings.Replace(loadTest(""), "path: /api/products\n", "path: /api/products\n        headers: {X-E: \"e\\u0000\"}\n", 1),
+		want: []string{
+			`suite.yaml:4:25: environments.dev.headers["X Team"]: header name "X Team": use letters, digits and - (no spaces, colons or other separators)`,
+			`suite.yaml:6:18: defaults.headers.X-A: header "X-A": its value holds a line break or control character, which HTTP does not allow`,
+			`suite.yaml:10:41: scenarios[0].request.headers["X-B:"]: header name "X-B:": use letters, digits and - (no spaces, colons or other separators)`,
+			`suite.yaml:10:49: scenarios[0].request.headers.X-C: header "X-C": its value holds a line break or control character, which HTTP does not allow`,
+			`suite.yaml:16:24: loadtests[0].targets[0].headers.X-E: header "X-E": its value holds a line break or control character, which HTTP does not allow`,
+		},
+	},
+	{
+		name: "URLs that do not parse",
+		yaml: validBase + "scenarios:\n  - name: a\n    kind: http\n    request: {url: 'http://[::1/x'}\n  - name: b\n    kind: browser\n    steps: [{navigate: '/a%zz'}]\n",
+		want: []string{
+			`suite.yaml:7:20: scenarios[0].request.url: "http://[::1/x" is not a valid URL: missing ']' in host`,
+			`suite.yaml:10:24: scenarios[1].steps[0].navigate: "/a%zz" is not a valid URL: invalid URL escape "%zz"`,
+		},
+	},
+	{
 		name: "bad regular expressions",
 		yaml: validBase + "scenarios:\n  - name: a\n    kind: http\n    request: {url: /}\n    expect:\n      body_regex: '(['\n",
 		want: []string{"suite.yaml:9:19: scenarios[0].expect.body_regex[0]: bad regular expression: missing closing ]: `[`"},

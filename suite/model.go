@@ -8,6 +8,7 @@ package suite
 //   yaml:"name"        the key in the file
 //   doc:"…"            the field's description, shown in the schema
 //   probe:"required"   the key must be present
+//   probe:"nonempty"   a text given must not be empty (a name, a selector)
 //   probe:"oneof"      exactly one of the struct's oneof fields must be present
 //   probe:"listable"   a single scalar is accepted where a list is expected
 
@@ -84,7 +85,7 @@ const (
 type Scenario struct {
 	Source   string    `yaml:"-"` // file:line:column where it is defined
 	Dir      string    `yaml:"-"` // folder of the file, for body_file
-	Name     string    `yaml:"name" probe:"required" doc:"Unique name; used in metrics and reports."`
+	Name     string    `yaml:"name" probe:"required,nonempty" doc:"Unique name; used in metrics and reports."`
 	Kind     string    `yaml:"kind" probe:"required" enum:"http,browser" doc:"http: a request, or steps of requests, with expectations; browser: steps in headless Chromium."`
 	Envs     []string  `yaml:"envs" doc:"Environments to run on (default: defaults.envs, else all)."`
 	Schedule *Schedule `yaml:"schedule" doc:"How often 'probe run' runs it."`
@@ -133,7 +134,7 @@ type Expect struct {
 // JSONCheck checks one value in a JSON body, found by a JSONPath (RFC 9535)
 // such as $.items[0].name, or a dotted path such as items.0.name.
 type JSONCheck struct {
-	Path   string `yaml:"path" probe:"required" doc:"JSONPath (RFC 9535) like $.items[0].name, or a dotted path of object keys and list indexes like items.0.name; where it selects several values, the first counts."`
+	Path   string `yaml:"path" probe:"required,nonempty" doc:"JSONPath (RFC 9535) like $.items[0].name, or a dotted path of object keys and list indexes like items.0.name; where it selects several values, the first counts."`
 	Equals string `yaml:"equals" probe:"oneof" doc:"The value, written as text, must equal this."`
 	Regex  string `yaml:"regex" probe:"oneof" doc:"The value, written as text, must match this regular expression."`
 	Exists *bool  `yaml:"exists" probe:"oneof" doc:"The path must (true) or must not (false) exist."`
@@ -146,15 +147,15 @@ type Step struct {
 	Name        string      `yaml:"name" doc:"Step name in results and metrics (default: the action and its target)."`
 	Timeout     Duration    `yaml:"timeout" doc:"Time limit of this step (default 10s)."`
 	Navigate    string      `yaml:"navigate" probe:"oneof" doc:"Open this path or URL."`
-	Click       string      `yaml:"click" probe:"oneof" doc:"Click the element matching this CSS selector."`
+	Click       string      `yaml:"click" probe:"oneof,nonempty" doc:"Click the element matching this CSS selector."`
 	Type        *TypeStep   `yaml:"type" probe:"oneof" doc:"Type text into a field."`
 	Select      *SelectStep `yaml:"select" probe:"oneof" doc:"Choose an option of a <select>."`
-	WaitVisible string      `yaml:"wait_visible" probe:"oneof" doc:"Wait until the element matching this CSS selector is visible."`
-	WaitHidden  string      `yaml:"wait_hidden" probe:"oneof" doc:"Wait until the element matching this CSS selector is hidden or gone."`
+	WaitVisible string      `yaml:"wait_visible" probe:"oneof,nonempty" doc:"Wait until the element matching this CSS selector is visible."`
+	WaitHidden  string      `yaml:"wait_hidden" probe:"oneof,nonempty" doc:"Wait until the element matching this CSS selector is hidden or gone."`
 	AssertText  *TextAssert `yaml:"assert_text" probe:"oneof" doc:"Check the text of an element."`
 	AssertURL   *URLAssert  `yaml:"assert_url" probe:"oneof" doc:"Check the page's URL."`
 	Eval        *EvalStep   `yaml:"eval" probe:"oneof" doc:"Run JavaScript in the page."`
-	Screenshot  string      `yaml:"screenshot" probe:"oneof" doc:"Save a full-page screenshot under this name."`
+	Screenshot  string      `yaml:"screenshot" probe:"oneof,nonempty" doc:"Save a full-page screenshot under this name."`
 	Request     *Request    `yaml:"request" probe:"oneof" doc:"Send this HTTP request (steps of http scenarios)."`
 	Expect      *Expect     `yaml:"expect" doc:"What the request's response must satisfy (default: status 2xx)."`
 	Capture     []*Capture  `yaml:"capture" doc:"Values taken from the request's response, for later steps as {{capture \"name\"}}."`
@@ -163,7 +164,7 @@ type Step struct {
 
 // Capture takes one value from a step's response: exactly one source.
 type Capture struct {
-	Name   string `yaml:"name" probe:"required" doc:"Name later steps use, as {{capture \"name\"}}: letters, digits and _."`
+	Name   string `yaml:"name" probe:"required,nonempty" doc:"Name later steps use, as {{capture \"name\"}}: letters, digits and _."`
 	JSON   string `yaml:"json" probe:"oneof" doc:"JSONPath (RFC 9535) into the JSON body, like $.order_id, or a dotted path; the first value it selects."`
 	Regex  string `yaml:"regex" probe:"oneof" doc:"Regular expression (RE2) on the body: its first group, or the whole match when it has none."`
 	Header string `yaml:"header" probe:"oneof" doc:"Response header (its first value)."`
@@ -174,19 +175,19 @@ type Capture struct {
 
 // TypeStep types text into a field.
 type TypeStep struct {
-	Selector string `yaml:"selector" probe:"required" doc:"CSS selector of the field."`
+	Selector string `yaml:"selector" probe:"required,nonempty" doc:"CSS selector of the field."`
 	Text     string `yaml:"text" probe:"required" doc:"Text to type; use ${VAR} for secrets."`
 }
 
 // SelectStep chooses an option of a <select> element.
 type SelectStep struct {
-	Selector string `yaml:"selector" probe:"required" doc:"CSS selector of the <select>."`
+	Selector string `yaml:"selector" probe:"required,nonempty" doc:"CSS selector of the <select>."`
 	Value    string `yaml:"value" probe:"required" doc:"Value of the option to choose."`
 }
 
 // TextAssert checks the text of an element.
 type TextAssert struct {
-	Selector string `yaml:"selector" probe:"required" doc:"CSS selector of the element."`
+	Selector string `yaml:"selector" probe:"required,nonempty" doc:"CSS selector of the element."`
 	Contains string `yaml:"contains" probe:"oneof" doc:"The text must contain this."`
 	Equals   string `yaml:"equals" probe:"oneof" doc:"The text, trimmed, must equal this."`
 	Regex    string `yaml:"regex" probe:"oneof" doc:"The text must match this regular expression."`
@@ -209,7 +210,7 @@ type EvalStep struct {
 type LoadTest struct {
 	Source     string       `yaml:"-"` // file:line:column where it is defined
 	Dir        string       `yaml:"-"` // folder of the file, for body_file
-	Name       string       `yaml:"name" probe:"required" doc:"Unique name; used in metrics and reports."`
+	Name       string       `yaml:"name" probe:"required,nonempty" doc:"Unique name; used in metrics and reports."`
 	Envs       []string     `yaml:"envs" doc:"Environments it may run on (default: defaults.envs, else all)."`
 	Targets    []*Target    `yaml:"targets" probe:"required" doc:"What each arrival of the profile sends, chosen by weight: one request, or a journey of steps."`
 	MaxUsers   int          `yaml:"max_users" doc:"At most this many journeys in flight; an arrival beyond it is dropped and counted, never delayed (default 10000)."`
@@ -237,7 +238,7 @@ type GateEndpoint struct {
 
 // Target is one endpoint of a load test.
 type Target struct {
-	Name     string    `yaml:"name" probe:"required" doc:"Endpoint name in results, metrics and thresholds."`
+	Name     string    `yaml:"name" probe:"required,nonempty" doc:"Endpoint name in results, metrics and thresholds."`
 	Method   string    `yaml:"method" enum:"GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS" doc:"HTTP method (default GET)."`
 	Path     string    `yaml:"path" doc:"Path relative to the base URL; a template, like /api/products/{{randInt 1 20}}. A journey gives journey: or scenario: instead."`
 	Headers  StringMap `yaml:"headers" doc:"Request headers."`

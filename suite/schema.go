@@ -47,7 +47,11 @@ func (g *schemaGen) typeSchema(t reflect.Type, f fieldInfo) map[string]any {
 			return map[string]any{"type": "string", "enum": f.enum}
 		}
 		// YAML reads 5 or true as a number or boolean; the loader takes its text.
-		return map[string]any{"type": []string{"string", "number", "boolean"}}
+		s := map[string]any{"type": []string{"string", "number", "boolean"}}
+		if f.nonempty {
+			s["minLength"] = 1
+		}
+		return s
 	case reflect.Bool:
 		return map[string]any{"type": "boolean"}
 	case reflect.Int:

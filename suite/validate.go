@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net/url"
@@ -8,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // loc is a decoded item with the decoder that knows where it stands.
@@ -120,6 +123,7 @@ func (m *merged) validate() Errors {
 	}
 	if m.defaults != nil {
 		m.checkEnvRefs(*m.defaults, ".envs", m.defaults.v.Envs, add)
+		checkHeaders(*m.defaults, ".headers", m.defaults.v.Headers, add)
 	}
 	scenarioSteps := map[string][]string{}
 	seen := map[string]string{}
@@ -194,11 +198,54 @@ func (m *merged) validateEnv(l loc[*Environment], add func(Error)) {
 	if !namePattern.MatchString(e.Name) {
 		add(l.at("", "environment name %q: %s", e.Name, nameRuleText))
 	}
+	checkHeaders(l, ".headers", e.Headers, add)
 }
 
-func (m *merged) checkEnvRefs(l interface {
-	at(string, string, ...any) Error
-}, field string, envs []string, add func(Error)) {
+// atter is an item that knows where its fields stand in the file.
+type atter interface {
+	at(suffix, format string, args ...any) Error
+}
+
+// checkHeaders checks the headers under p: each name an HTTP token, each
+// value free of line breaks and control bytes, which Go's client refuses
+// at every request, a failure that would be blamed on the target. A value
+// with a template is checked when it is rendered.
+func checkHeaders(l atter, p string, h StringMap, add func(Error)) {
+	for _, k := range sortedKeys(h) {
+		switch v := h[k]; {
+		case !httpguts.ValidHeaderFieldName(k):
+			add(l.at(joinPath(p, k), "header name %q: use letters, digits and - (no spaces, colons or other separators)", k))
+		case !strings.Contains(v, "{{") && !httpguts.ValidHeaderFieldValue(v):
+			add(l.at(joinPath(p, k), "header %q: its value holds a line break or control character, which HTTP does not allow", k))
+		}
+	}
+}
+
+// checkPathOrURL checks a request's url or a navigate: a path on the
+// environment or an absolute http(s) URL, and one that parses. Where
+// templates are allowed (tpl), a text that holds one is checked when it is
+// rendered.
+func checkPathOrURL(l atter, p, s string, tpl bool, add func(Error)) {
+	if s == "" || (tpl && strings.HasPrefix(s, "{{")) {
+		return
+	}
+	if !pathOrURL.MatchString(s) {
+		add(l.at(p, "%q must start with / (a path on the environment) or http(s)://", s))
+		return
+	}
+	if tpl && strings.Contains(s, "{{") {
+		return
+	}
+	if _, err := url.Parse(s); err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		add(l.at(p, "%q is not a valid URL: %v", s, err))
+	}
+}
+
+func (m *merged) checkEnvRefs(l atter, field string, envs []string, add func(Error)) {
 	known := sortedKeys(m.envs)
 	for i, n := range envs {
 		if _, ok := m.envs[n]; !ok {
@@ -337,9 +384,8 @@ func validateCapture[T any](l loc[T], p string, c *Capture, add func(Error)) {
 
 // validateRequest checks one request of an http scenario or a journey.
 func validateRequest[T any](m *merged, l loc[T], p string, r *Request, tc tplContext, add func(Error)) {
-	if r.URL != "" && !pathOrURL.MatchString(r.URL) && !strings.HasPrefix(r.URL, "{{") {
-		add(l.at(p+".url", "%q must start with / (a path on the environment) or http(s)://", r.URL))
-	}
+	checkPathOrURL(l, p+".url", r.URL, true, add)
+	checkHeaders(l, p+".headers", r.Headers, add)
 	texts := requestTexts(p, "url", r.URL, r.Body, r.Headers)
 	for k, v := range r.Query {
 		texts[joinPath(p+".query", k)] = v
@@ -379,9 +425,7 @@ func requestTexts(p, urlKey, url, body string, headers map[string]string) map[st
 
 // checkTemplates parses every templated text of a request (and its body
 // file), and checks the variables, captures and data columns they name.
-func (m *merged) checkTemplates(l interface {
-	at(string, string, ...any) Error
-}, p, bodyFile, body string, texts map[string]string, tc tplContext, add func(Error)) {
+func (m *merged) checkTemplates(l atter, p, bodyFile, body string, texts map[string]string, tc tplContext, add func(Error)) {
 	dir, envs, captured := tc.dir, tc.envs, tc.captured
 	if body != "" && bodyFile != "" {
 		add(l.at(p+".body_file", "give body or body_file, not both"))
@@ -458,9 +502,7 @@ func validateStep(l loc[*Scenario], p string, st *Step, add func(Error)) {
 			add(l.at(p+"."+key, "%s belongs to the request steps of http scenarios; this one is kind browser", key))
 		}
 	}
-	if st.Navigate != "" && !pathOrURL.MatchString(st.Navigate) {
-		add(l.at(p+".navigate", "%q must start with / (a path on the environment) or http(s)://", st.Navigate))
-	}
+	checkPathOrURL(l, p+".navigate", st.Navigate, false, add)
 	if st.AssertText != nil && st.AssertText.Regex != "" {
 		checkRegex(l, p+".assert_text.regex", st.AssertText.Regex, add)
 	}
@@ -576,6 +618,7 @@ func (m *merged) validateTarget(l loc[*LoadTest], p string, t *Target, add func(
 		}
 		texts := requestTexts(p, "path", t.Path, t.Body, t.Headers)
 		m.checkTemplates(l, p, t.BodyFile, t.Body, texts, tplContext{dir: l.v.Dir, envs: l.v.Envs}, add)
+		checkHeaders(l, p+".headers", t.Headers, add)
 		if !strings.HasPrefix(t.Path, "/") && !strings.HasPrefix(t.Path, "{{") {
 			add(l.at(p+".path", "%q must start with / (a path on the environment)", t.Path))
 		}
