@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -105,6 +106,9 @@ func New(cfg Config, runner Runner, history History, log *slog.Logger) (*Monitor
 	if err := scenarios.Check(cfg.Suite.Scenarios); err != nil {
 		return nil, fmt.Errorf("monitor: %w", err)
 	}
+	if err := cfg.probes(cfg.Suite); err != nil {
+		return nil, err
+	}
 	pools := map[string]chan struct{}{
 		scenarios.PoolBrowser: make(chan struct{}, cfg.BrowserSlots),
 		scenarios.PoolHTTP:    make(chan struct{}, cfg.HTTPSlots),
@@ -131,7 +135,7 @@ func (m *Monitor) Run(ctx context.Context, reload <-chan *suite.Suite) error {
 		m.mu.Unlock()
 		checks := m.checks(s)
 		if len(checks) == 0 {
-			return fmt.Errorf("monitor: no scenario runs on %v", m.cfg.Envs)
+			return fmt.Errorf("monitor: every scenario was skipped (see the log)")
 		}
 		m.log.Info("probing", "checks", len(checks), "envs", m.envs(s))
 		m.flush(ctx) // also learns whether the history can be written at all
@@ -145,7 +149,11 @@ func (m *Monitor) Run(ctx context.Context, reload <-chan *suite.Suite) error {
 		select {
 		case <-ctx.Done():
 		case next = <-reload:
-			if err := scenarios.Check(next.Scenarios); err != nil {
+			err := scenarios.Check(next.Scenarios)
+			if err == nil {
+				err = m.cfg.probes(next)
+			}
+			if err != nil {
 				m.log.Error("reload refused, probing on with the suite as it was", "err", err)
 				next = s
 			} else {
@@ -174,11 +182,45 @@ type check struct {
 	target scenarios.Target
 }
 
-func (m *Monitor) envs(s *suite.Suite) []string {
-	if len(m.cfg.Envs) > 0 {
-		return m.cfg.Envs
+func (m *Monitor) envs(s *suite.Suite) []string { return m.cfg.envs(s) }
+
+func (c Config) envs(s *suite.Suite) []string {
+	if len(c.Envs) > 0 {
+		return c.Envs
 	}
 	return s.EnvNames()
+}
+
+// probes says why s gives the monitor nothing to run, if it does not: a
+// monitor of nothing would look healthy while it probes nothing, and a
+// reload to such a suite would end it.
+func (c Config) probes(s *suite.Suite) error {
+	envs := c.envs(s)
+	for _, sc := range s.Scenarios {
+		for _, env := range envs {
+			if slices.Contains(sc.Envs, env) {
+				return nil
+			}
+		}
+	}
+	if len(s.Scenarios) == 0 {
+		return fmt.Errorf("monitor: the suite has no scenarios; probe run runs the checks and flows under scenarios: (load tests run with probe load)")
+	}
+	return fmt.Errorf("monitor: no scenario runs on %s; the scenarios run on %v", strings.Join(envs, ", "), scenarioEnvs(s))
+}
+
+// scenarioEnvs lists the environments any scenario of s runs on.
+func scenarioEnvs(s *suite.Suite) []string {
+	var out []string
+	for _, sc := range s.Scenarios {
+		for _, e := range sc.Envs {
+			if !slices.Contains(out, e) {
+				out = append(out, e)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (m *Monitor) checks(s *suite.Suite) []check {

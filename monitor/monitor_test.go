@@ -228,6 +228,11 @@ func TestReload(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx, reload) }()
 	require.Eventually(t, func() bool { return count(t, hist, store.Query{Scenario: "a"}).Pass >= 3 }, 30*time.Second, 10*time.Millisecond)
+	// A suite emptied of scenarios is refused: the monitor probes on with a.
+	reload <- loadSuite(t, "http://127.0.0.1:1", "")
+	before := count(t, hist, store.Query{Scenario: "a"}).Pass
+	require.Eventually(t, func() bool { return count(t, hist, store.Query{Scenario: "a"}).Pass >= before+3 }, 30*time.Second, 10*time.Millisecond)
+	require.Empty(t, done, "the monitor ended on a reload to a suite without scenarios")
 	reload <- loadSuite(t, "http://127.0.0.1:1", "  - {name: b, kind: http, schedule: {interval: 10ms, jitter: 1ms}, request: {url: /}}\n")
 	require.Eventually(t, func() bool { return count(t, hist, store.Query{Scenario: "b"}).Pass >= 3 }, 30*time.Second, 10*time.Millisecond)
 	cancel()
@@ -292,6 +297,26 @@ func TestNewRefusesAKindWithoutARunner(t *testing.T) {
 	s := &suite.Suite{Scenarios: []*suite.Scenario{{Name: "x", Kind: "ftp", Source: "s.yaml:4:5"}}}
 	_, err := New(Config{Suite: s}, scenarios.NewRunner(nil), &store.Lazy{Path: filepath.Join(t.TempDir(), "h.db")}, nil)
 	assert.ErrorContains(t, err, `scenario "x" (s.yaml:4:5): no runner for scenarios of kind "ftp"`)
+}
+
+// TestNewRefusesNothingToProbe: a monitor of no scenario would look healthy
+// while it probes nothing.
+func TestNewRefusesNothingToProbe(t *testing.T) {
+	for _, tc := range []struct {
+		name, scenarios string
+		envs            []string
+		want            string
+	}{
+		{"no scenarios", "", nil, "the suite has no scenarios; probe run runs the checks and flows under scenarios:"},
+		{"none on the environment", "  - {name: a, kind: http, envs: [dev], request: {url: /}}\n", []string{"stg"}, "no scenario runs on stg; the scenarios run on [dev]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := loadSuite(t, "http://127.0.0.1:1", tc.scenarios)
+			s.Environments["stg"] = s.Environments["dev"]
+			_, err := New(Config{Suite: s, Envs: tc.envs}, &scripted{}, &store.Lazy{Path: filepath.Join(t.TempDir(), "h.db")}, nil)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
 }
 
 // TestReloadWhileThePageIsRead: SIGHUP reloads replace the suite while the

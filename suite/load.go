@@ -50,6 +50,32 @@ func (s *Suite) Scenario(name string) *Scenario {
 	return nil
 }
 
+// GateEndpoints returns the endpoints a gate of the load test or scenario
+// called name judges, as its gate: section and the gate's flags name them:
+// a load test's targets (a journey's steps as "journey: step"), a
+// scenario's steps. It is nil when the suite has no such load test or
+// scenario.
+func (s *Suite) GateEndpoints(name string) []string {
+	var out []string
+	if lt := s.LoadTest(name); lt != nil {
+		for _, t := range lt.Targets {
+			if !t.IsJourney() {
+				out = append(out, t.Name)
+			}
+			for _, st := range t.Steps {
+				out = append(out, StepEndpoint(t.Name, st.Name))
+			}
+		}
+		return out
+	}
+	if sc := s.Scenario(name); sc != nil {
+		for _, st := range HTTPSteps(sc) {
+			out = append(out, st.Name)
+		}
+	}
+	return out
+}
+
 // LoadTest returns the load test called name, or nil.
 func (s *Suite) LoadTest(name string) *LoadTest {
 	for _, lt := range s.LoadTests {

@@ -262,3 +262,37 @@ func TestRedactorWith(t *testing.T) {
 	assert.Equal(t, Redacted+" "+Redacted, r.Redact("tok-1-long tok-1"))
 	assert.Equal(t, "keep", none.Redact("keep"))
 }
+
+// TestGateEndpoints: the gate's flags are checked against these names, so
+// they must be the names its results carry.
+func TestGateEndpoints(t *testing.T) {
+	s, err := LoadBytes("suite.yaml", []byte(validBase+`scenarios:
+  - {name: one, kind: http, request: {url: /api/health}}
+  - name: flow
+    kind: http
+    steps:
+      - {name: login, request: {url: /login, method: POST}}
+      - request: {url: /cart}
+loadtests:
+  - name: l
+    targets:
+      - {name: health, path: /api/health}
+      - {name: buy, scenario: flow}
+      - name: browse
+        journey: [{request: {url: /products}}]
+    profile: [{constant: {rate: 10/s, duration: 1s}}]
+    limits: {max_duration: 5s, max_requests: 100}
+`), WithLookupEnv(noEnv))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name string
+		want []string
+	}{
+		{"l", []string{"health", "buy: login", "buy: GET /cart", "browse: GET /products"}},
+		{"flow", []string{"login", "GET /cart"}},
+		{"one", []string{"GET /api/health"}},
+		{"nope", nil},
+	} {
+		assert.Equal(t, tc.want, s.GateEndpoints(tc.name), tc.name)
+	}
+}

@@ -57,6 +57,7 @@ does not, 3 when the generator was the limit.`,
 	fl.StringVar(&f.slo, "slo", "p95=300ms,errors=1%", "the SLO each step must hold")
 	fl.StringVar(&f.expect, "expect", "", "pass only when the highest good rate reaches this, like 400/s")
 	fl.Uint64Var(&f.maxWorkers, "max-workers", 10_000, "most requests in flight at once")
+	countFlags(fl, "max-workers")
 	fl.BoolVar(&f.allowProtected, "allow-protected", false, "allow a protected environment, capped at its max_rate")
 	fl.StringVar(&f.outDir, "out", filepath.Join(".probe", "drill"), "folder for the drill's JSON")
 	return cmd

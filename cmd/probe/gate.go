@@ -124,6 +124,9 @@ func runGate(cmd *cobra.Command, log *slog.Logger, args []string, f gateFlags) e
 		if err != nil {
 			return err
 		}
+		if err := f.checkEndpoints(pairEndpoints(p), "the summaries'"); err != nil {
+			return err
+		}
 		return reportGate(cmd, gate.Compare([]gate.Pair{p}, opts), formats, f.outDir)
 	case len(args) == 1 && f.baselineURL != "" && f.candidateURL != "":
 		g, err := sideBySide(cmd, log, args[0], f)
@@ -154,6 +157,11 @@ func (f gateFlags) gateOptions(spec *scopedSpec) (gate.Options, error) {
 			}
 		}
 	}
+	if spec != nil {
+		if err := f.checkEndpoints(spec.endpoints, "the suite's"); err != nil {
+			return o, err
+		}
+	}
 	if err := f.applyEffects(&o, prefix); err != nil {
 		return o, err
 	}
@@ -166,6 +174,38 @@ func (f gateFlags) gateOptions(spec *scopedSpec) (gate.Options, error) {
 		return o, usageError{err}
 	}
 	return o, nil
+}
+
+// checkEndpoints refuses an endpoint that --min-effect, --min-delta or
+// --ignore names and the gate does not judge: a misspelt name would leave
+// the endpoint meant under the defaults, gated or not, without a word.
+// known are the endpoints (of the suite or of the saved summaries, as whose
+// says).
+func (f gateFlags) checkEndpoints(known []string, whose string) error {
+	check := func(flag, v, name string) error {
+		if slices.Contains(known, name) {
+			return nil
+		}
+		return usageError{fmt.Errorf("%s %q: the gate judges no endpoint %q; %s endpoints are %s", flag, v, name, whose, strings.Join(known, ", "))}
+	}
+	for _, fl := range []struct {
+		name string
+		vals []string
+	}{{"--min-effect", f.minEffect}, {"--min-delta", f.minDelta}} {
+		for _, v := range fl.vals {
+			if name, _, one := strings.Cut(v, "="); one {
+				if err := check(fl.name, v, name); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, name := range f.ignore {
+		if err := check("--ignore", name, name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // applyEffects sets --min-effect and --min-delta, each for all endpoints or,
@@ -212,7 +252,8 @@ func (f gateFlags) applyEffects(o *gate.Options, prefix string) error {
 // carry in results ("checkout: " for a scenario's steps).
 type scopedSpec struct {
 	*suite.GateSpec
-	prefix string
+	prefix    string
+	endpoints []string // what the gate judges, named as in the suite
 }
 
 // savedPair reads the two saved sides of a gate.
@@ -235,6 +276,19 @@ func savedPair(cmd *cobra.Command, f gateFlags) (gate.Pair, error) {
 		return gate.Pair{}, badInput(fmt.Errorf("--baseline and --candidate differ in kind: give two load-test summaries or two sets of scenario runs"))
 	}
 	return gate.Pair{Baseline: b, Candidate: c}, nil
+}
+
+// pairEndpoints lists the endpoints of both sides of a saved pair.
+func pairEndpoints(p gate.Pair) []string {
+	var out []string
+	for _, s := range []*results.Summary{p.Baseline, p.Candidate} {
+		for _, e := range s.Endpoints {
+			if !slices.Contains(out, e.Name) {
+				out = append(out, e.Name)
+			}
+		}
+	}
+	return out
 }
 
 // readGateSide reads one side of a saved gate: a load test's summary, or
@@ -376,11 +430,12 @@ type sideBySideGate struct {
 
 // spec is the suite's gate: section for what is gated.
 func (sg sideBySideGate) spec() (*scopedSpec, error) {
+	eps := sg.suite.GateEndpoints(sg.name)
 	if lt := sg.suite.LoadTest(sg.name); lt != nil {
-		return &scopedSpec{GateSpec: lt.Gate}, nil
+		return &scopedSpec{GateSpec: lt.Gate, endpoints: eps}, nil
 	}
 	if sc := sg.suite.Scenario(sg.name); sc != nil {
-		return &scopedSpec{GateSpec: sc.Gate, prefix: sc.Name + ": "}, nil
+		return &scopedSpec{GateSpec: sc.Gate, prefix: sc.Name + ": ", endpoints: eps}, nil
 	}
 	return nil, badInput(fmt.Errorf("no load test or scenario %q in the suite", sg.name))
 }
@@ -409,7 +464,7 @@ func (sg sideBySideGate) run(ctx context.Context, d gate.Design, o gate.Options)
 	d.Progress = func(p gate.Progress) {
 		line := fmt.Sprintf("pair %d of at most %d (%s of %s of load)", p.Pairs, p.MaxPairs, p.Spent.Round(time.Second), p.Budget)
 		if p.Looked {
-			line += fmt.Sprintf(": looked, %d findings undecided", p.Undecided)
+			line += fmt.Sprintf(": looked, %d %s undecided", p.Undecided, plural(p.Undecided, "finding", "findings"))
 		}
 		fmt.Fprintln(sg.progress, line)
 	}

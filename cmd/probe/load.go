@@ -64,6 +64,7 @@ the target is unreachable before the start.`,
 	fl.StringVar(&f.raw, "raw", "", "also write every result to this file in vegeta's encoding ('vegeta report' reads it)")
 	fl.Uint64Var(&f.maxWorkers, "max-workers", 10_000, "most requests in flight at once; beyond it requests are sent late, and counted so")
 	fl.IntVar(&f.connections, "connections", 10_000, "most connections to the target at once")
+	countFlags(fl, "max-workers", "connections")
 	fl.StringVar(&f.report, "report", "", "also write reports under --out: a list of "+strings.Join(reports.Formats, ","))
 	fl.BoolVar(&f.allowProtected, "allow-protected", false, "allow a protected environment, still capped at its max_rate")
 	fl.BoolVar(&f.saveBaseline, "save-baseline", false, "when every threshold passes, keep this summary as the baseline for 'probe gate --baseline-from store'")
@@ -116,6 +117,15 @@ type loadRun struct {
 // comes back whenever the test ran, also when a threshold failed.
 func (lr loadRun) run(cmd *cobra.Command, log *slog.Logger) (*results.Summary, error) {
 	ctx, o := cmd.Context(), lr.opts
+	var hist *store.Store
+	if lr.saveBaseline { // opened first, so a history that cannot be kept fails before the test, not after
+		h, err := store.Open(ctx, lr.history)
+		if err != nil {
+			return nil, badInput(fmt.Errorf("--history: %w", err))
+		}
+		defer h.Close()
+		hist = h
+	}
 	if err := loadtests.Preflight(ctx, o.BaseURL); err != nil {
 		return nil, &exitError{code: exitCouldNotRun, err: err}
 	}
@@ -171,12 +181,12 @@ func (lr loadRun) run(cmd *cobra.Command, log *slog.Logger) (*results.Summary, e
 	if err := announceReports(out, lr.outDir, lr.formats, r); err != nil {
 		return sum, err
 	}
-	return sum, lr.outcome(cmd, sum)
+	return sum, lr.outcome(cmd, sum, hist)
 }
 
-// outcome maps a finished test to its exit, and keeps it as the baseline
-// when asked and it is whole.
-func (lr loadRun) outcome(cmd *cobra.Command, sum *results.Summary) error {
+// outcome maps a finished test to its exit, and keeps it as the baseline in
+// hist when asked and it is whole.
+func (lr loadRun) outcome(cmd *cobra.Command, sum *results.Summary, hist *store.Store) error {
 	out := cmd.OutOrStdout()
 	switch {
 	case sum.Interrupted():
@@ -195,12 +205,7 @@ func (lr loadRun) outcome(cmd *cobra.Command, sum *results.Summary) error {
 	case sum.Partial:
 		return badInput(fmt.Errorf("a partial run (%s) is not kept as a baseline", sum.Stop))
 	}
-	h, err := store.Open(cmd.Context(), lr.history)
-	if err != nil {
-		return badInput(err)
-	}
-	defer h.Close()
-	if err := h.SaveBaseline(cmd.Context(), sum, time.Now()); err != nil {
+	if err := hist.SaveBaseline(cmd.Context(), sum, time.Now()); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "kept as the baseline of %s on %s in %s\n", lr.lt.Name, sum.Env, lr.history)

@@ -92,9 +92,24 @@ func argsBetween(lo, hi int) cobra.PositionalArgs {
 	}
 }
 
+// atLeastOne is the annotation of a count flag that must be 1 or more: the
+// packages read 0 as "the default" or "no limit", which is not what a user
+// who wrote 0 meant.
+const atLeastOne = "probe-at-least-one"
+
+// countFlags marks the named count flags of fl as atLeastOne.
+func countFlags(fl *pflag.FlagSet, names ...string) {
+	for _, n := range names {
+		if err := fl.SetAnnotation(n, atLeastOne, []string{"true"}); err != nil {
+			panic(err) // a flag name misspelt in the code
+		}
+	}
+}
+
 // checkFlags holds for every command: a number is finite (NaN or Inf would
-// plan nothing or loop forever), a duration is not negative, and a URL flag
-// is an absolute http(s) URL (ENV=URL for the repeatable ones).
+// plan nothing or loop forever), a count flag is at least 1, a duration is
+// not negative, and a URL flag (--*-url, --pushgateway) is an absolute
+// http(s) URL (ENV=URL for the repeatable ones).
 func checkFlags(fl *pflag.FlagSet) error {
 	var err error
 	fl.VisitAll(func(f *pflag.Flag) {
@@ -112,7 +127,12 @@ func checkFlags(fl *pflag.FlagSet) error {
 				err = usageError{fmt.Errorf("--%s %s: must not be negative", f.Name, v)}
 			}
 		}
-		if strings.HasSuffix(f.Name, "-url") {
+		if _, count := f.Annotations[atLeastOne]; count {
+			if x, perr := strconv.ParseInt(v, 10, 64); perr == nil && x < 1 {
+				err = usageError{fmt.Errorf("--%s %s: must be at least 1", f.Name, v)}
+			}
+		}
+		if err == nil && (strings.HasSuffix(f.Name, "-url") || f.Name == "pushgateway") {
 			err = checkURLFlag(f)
 		}
 	})

@@ -58,6 +58,7 @@ owns a history file; exit 3 when runs could not be stored.`,
 	fl.DurationVar(&f.retention, "retention", 90*24*time.Hour, "forget runs older than this at start (0 keeps all)")
 	fl.IntVar(&f.browsers, "browser-slots", 2, "browser flows at once")
 	fl.IntVar(&f.https, "http-slots", 32, "HTTP checks at once")
+	countFlags(fl, "browser-slots", "http-slots")
 	return cmd
 }
 
@@ -97,7 +98,7 @@ func runDaemon(cmd *cobra.Command, log *slog.Logger, f runFlags) error {
 	}
 	m, err := monitor.New(cfg, scenarios.NewRunner(log, opts...), hist, log)
 	if err != nil {
-		return err
+		return badInput(err) // the suite's scenarios cannot be probed
 	}
 	stop, addr, err := serve(f.listen, m.Handler(), log)
 	if err != nil {
