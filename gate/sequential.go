@@ -67,9 +67,10 @@ type Progress struct {
 	Undecided       int  // findings still undecided at the last look
 }
 
-// Bounds of planned blocks.
+// Bounds of planned blocks. MinBlock is also the shortest block a caller
+// may ask for: a shorter one holds too few requests, or none, to judge.
 const (
-	minBlock = time.Second
+	MinBlock = time.Second
 	maxBlock = 10 * time.Second
 )
 
@@ -234,7 +235,7 @@ func planBlock(warm [2]*results.Summary, d Design) time.Duration {
 		return 3 * time.Second
 	}
 	b := time.Duration(float64(d.MinPerBlock) / rate * float64(time.Second)).Round(100 * time.Millisecond)
-	return min(max(b, minBlock), maxBlock, max(d.MaxDuration/24, minBlock))
+	return min(max(b, MinBlock), maxBlock, max(d.MaxDuration/24, MinBlock))
 }
 
 // maxPairs is how many pairs the budget holds, at the first pair's length.

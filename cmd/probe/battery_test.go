@@ -123,6 +123,10 @@ func TestBadInputBattery(t *testing.T) {
 			stderr: "the suite has no scenarios; probe run runs the checks and flows under scenarios:"},
 		{name: "--save-baseline into a history that cannot be", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --out {dir}/out --save-baseline --history {dir}/s.yaml/h.db", code: 2,
 			stderr: "--history: history", gone: []string{"out"}},
+		{name: "report --out a folder", files: map[string]string{"a.json": "@summary5"}, args: "report {dir}/a.json --format html --out {dir}", code: 2, stderr: "it is a folder; give the name of a file"},
+		{name: "load --out a file", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --out {dir}/s.yaml", code: 2,
+			stderr: "give a folder probe can write", notOut: "summary written"},
+		{name: "drill --out under a file", files: ok, args: "drill lt --env dev --suite {dir}/s.yaml --out {dir}/s.yaml/d", code: 2, stderr: "give a folder probe can write", notOut: "step "},
 		{name: "gate --warmup -1s", files: ok, args: "gate lt --suite {dir}/s.yaml --baseline-url {url} --candidate-url {url} --warmup -1s", code: 2, stderr: "--warmup -1s: must not be negative"},
 		// 12: suite paths that are not suite files.
 		{name: "suite over the size cap", files: map[string]string{"s.yaml": batterySuite + "#" + huge + "\n"}, args: "validate {dir}/s.yaml", code: 2, stderr: "over the limit of 4.0 MiB"},

@@ -48,6 +48,9 @@ scenario could not run.`,
 			if err != nil {
 				return badInput(err)
 			}
+			if err := outFolder(outDir); err != nil {
+				return err
+			}
 			runs, err := runScenarios(cmd, log, s, picked, target, outDir, browserPath)
 			if err != nil {
 				return err

@@ -168,6 +168,9 @@ func runDrill(cmd *cobra.Command, log *slog.Logger, name string, f drillFlags) e
 	if o.RateCap > 0 && cfg.Max > o.RateCap {
 		cfg.Max = o.RateCap // a protected environment's cap wins
 	}
+	if err := outFolder(f.outDir); err != nil {
+		return err
+	}
 	if err := loadtests.Preflight(cmd.Context(), o.BaseURL); err != nil {
 		return &exitError{code: exitCouldNotRun, err: err}
 	}

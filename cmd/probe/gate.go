@@ -89,7 +89,7 @@ func (f *gateFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.history, "history", store.DefaultPath, "SQLite file that keeps baselines")
 	fl.DurationVar(&f.maxDuration, "max-duration", 3*time.Minute, "budget of load for both builds together; the gate stops sooner when every finding is decided")
 	fl.IntVar(&f.pairs, "pairs", 0, "at most this many block pairs (default: what --max-duration holds)")
-	fl.DurationVar(&f.block, "block", 0, "length of one block of a load test (default: planned so the rarest endpoint gets 10 requests a block)")
+	fl.DurationVar(&f.block, "block", 0, "length of one block of a load test, at least 1s (default: planned so the rarest endpoint gets 10 requests a block)")
 	fl.IntVar(&f.runs, "runs", 1, "runs of a scenario per block")
 	fl.StringVar(&f.browser, "browser", "", "Chromium to run browser flows with (default: chromium on PATH)")
 	fl.DurationVar(&f.warmup, "warmup", time.Second, "warm-up per build, discarded (0 for none)")
@@ -110,6 +110,11 @@ func runGate(cmd *cobra.Command, log *slog.Logger, args []string, f gateFlags) e
 	formats, err := reportFormats(f.report)
 	if err != nil {
 		return err
+	}
+	if len(formats) > 0 {
+		if err := outFolder(f.outDir); err != nil {
+			return err
+		}
 	}
 	opts, err := f.gateOptions(nil)
 	if err != nil {
@@ -382,6 +387,8 @@ func sideBySide(cmd *cobra.Command, log *slog.Logger, name string, f gateFlags) 
 		return nil, usageError{fmt.Errorf("--max-duration %s: must be above 0", f.maxDuration)}
 	case f.runs < 1:
 		return nil, usageError{fmt.Errorf("--runs %d: must be above 0", f.runs)}
+	case f.block != 0 && f.block < gate.MinBlock:
+		return nil, usageError{fmt.Errorf("--block %s: want at least %s, so a block holds requests to judge (or leave it out to plan it)", f.block, gate.MinBlock)}
 	case f.rateScale <= 0:
 		return nil, usageError{fmt.Errorf("--rate-scale %g: must be a number above 0", f.rateScale)}
 	}

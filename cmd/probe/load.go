@@ -126,6 +126,9 @@ func (lr loadRun) run(cmd *cobra.Command, log *slog.Logger) (*results.Summary, e
 		defer h.Close()
 		hist = h
 	}
+	if err := outFolder(lr.outDir); err != nil {
+		return nil, err
+	}
 	if err := loadtests.Preflight(ctx, o.BaseURL); err != nil {
 		return nil, &exitError{code: exitCouldNotRun, err: err}
 	}

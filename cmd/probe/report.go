@@ -94,8 +94,6 @@ func writeReport(stdout io.Writer, out, format string, r *reports.Report) error 
 	return writeFile(out, func(w io.Writer) error { return reports.Write(w, format, r) })
 }
 
-// writeFile writes through a temporary file and renames it, so a reader never
-// sees half a file and a failed write leaves the old one.
 // createFile creates the file at path, and its folders.
 func createFile(path string) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -104,7 +102,22 @@ func createFile(path string) (*os.File, error) {
 	return os.Create(path)
 }
 
+// outFolder makes the folder a command's --out names, before the command
+// sends anything: a folder that cannot be made would otherwise end a long
+// run with its results unwritten.
+func outFolder(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return badInput(fmt.Errorf("--out %s: %w; give a folder probe can write", dir, err))
+	}
+	return nil
+}
+
+// writeFile writes through a temporary file and renames it, so a reader never
+// sees half a file and a failed write leaves the old one.
 func writeFile(path string, write func(io.Writer) error) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return badInput(fmt.Errorf("write %s: it is a folder; give the name of a file", path))
+	}
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("write %s: %w", path, err)
