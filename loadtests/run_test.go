@@ -351,3 +351,10 @@ func TestTransportCountsWhatTheTargetHolds(t *testing.T) {
 	require.Error(t, err)
 	assert.Zero(t, held.Load(), "a request that never reached a target")
 }
+
+// TestNoTargetsIsAnError: the suite's check refuses a load test without
+// targets; one built in code gets an error, not a panic at the first pick.
+func TestNoTargetsIsAnError(t *testing.T) {
+	_, err := newTargeter(&suite.LoadTest{Name: "empty"}, "http://127.0.0.1:1", nil, nil, 0, 1, 1)
+	assert.EqualError(t, err, `loadtest "empty": no targets to send`)
+}

@@ -73,6 +73,9 @@ func newTargeter(lt *suite.LoadTest, baseURL string, headers, vars map[string]st
 		}
 		return tpl, nil
 	}
+	if len(lt.Targets) == 0 { // the suite's check refuses it; a guard against a panic in pick
+		return nil, fmt.Errorf("loadtest %q: no targets to send", lt.Name)
+	}
 	for _, tg := range lt.Targets {
 		if tg.IsJourney() {
 			first := len(t.eps)

@@ -152,6 +152,15 @@ var invalidCases = []invalidCase{
 		},
 	},
 	{
+		name: "a load test of nothing",
+		yaml: validBase + "loadtests:\n  - name: l\n    targets: []\n    profile: []\n    limits: {max_duration: 5s, max_requests: 100}\n    max_users: 0\n",
+		want: []string{
+			`suite.yaml:6:14: loadtests[0].targets: a load test needs at least one target, like {name: health, path: /api/health}`,
+			`suite.yaml:7:14: loadtests[0].profile: a load test needs at least one phase, like {constant: {rate: 10/s, duration: 30s}}`,
+			`suite.yaml:9:16: loadtests[0].max_users: must be at least 1`,
+		},
+	},
+	{
 		name: "bad regular expressions",
 		yaml: validBase + "scenarios:\n  - name: a\n    kind: http\n    request: {url: /}\n    expect:\n      body_regex: '(['\n",
 		want: []string{"suite.yaml:9:19: scenarios[0].expect.body_regex[0]: bad regular expression: missing closing ]: `[`"},

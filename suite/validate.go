@@ -524,6 +524,16 @@ func (m *merged) validateLoadTest(l loc[*LoadTest], add func(Error)) []string {
 		add(l.at(".name", "load test name %q: %s", lt.Name, nameRuleText))
 	}
 	m.checkEnvRefs(l, ".envs", lt.Envs, add)
+	// An empty list is given, so "missing required field" does not say it.
+	if len(lt.Targets) == 0 && l.d.has(l.path+".targets") {
+		add(l.at(".targets", "a load test needs at least one target, like {name: health, path: /api/health}"))
+	}
+	if len(lt.Profile) == 0 && l.d.has(l.path+".profile") {
+		add(l.at(".profile", "a load test needs at least one phase, like {constant: {rate: 10/s, duration: 30s}}"))
+	}
+	if l.d.has(l.path+".max_users") && lt.MaxUsers == 0 {
+		add(l.at(".max_users", "must be at least 1"))
+	}
 	var names, journeys []string // endpoints (a journey's are its steps), journeys
 	weights := 0
 	for i, t := range lt.Targets {

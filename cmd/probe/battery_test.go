@@ -127,6 +127,8 @@ func TestBadInputBattery(t *testing.T) {
 		{name: "load --out a file", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --out {dir}/s.yaml", code: 2,
 			stderr: "give a folder probe can write", notOut: "summary written"},
 		{name: "drill --out under a file", files: ok, args: "drill lt --env dev --suite {dir}/s.yaml --out {dir}/s.yaml/d", code: 2, stderr: "give a folder probe can write", notOut: "step "},
+		{name: "a load test without targets", files: map[string]string{"s.yaml": strings.Replace(batterySuite, "targets: [{name: health, path: /api/health}]", "targets: []", 1)},
+			args: "load lt --env dev --suite {dir}/s.yaml", code: 2, stderr: "a load test needs at least one target"},
 		{name: "gate --warmup -1s", files: ok, args: "gate lt --suite {dir}/s.yaml --baseline-url {url} --candidate-url {url} --warmup -1s", code: 2, stderr: "--warmup -1s: must not be negative"},
 		// 12: suite paths that are not suite files.
 		{name: "suite over the size cap", files: map[string]string{"s.yaml": batterySuite + "#" + huge + "\n"}, args: "validate {dir}/s.yaml", code: 2, stderr: "over the limit of 4.0 MiB"},
