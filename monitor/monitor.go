@@ -195,18 +195,33 @@ func (c Config) envs(s *suite.Suite) []string {
 // monitor of nothing would look healthy while it probes nothing, and a
 // reload to such a suite would end it.
 func (c Config) probes(s *suite.Suite) error {
-	envs := c.envs(s)
-	for _, sc := range s.Scenarios {
-		for _, env := range envs {
-			if slices.Contains(sc.Envs, env) {
-				return nil
-			}
-		}
+	if len(c.scheduled(s)) > 0 {
+		return nil
 	}
 	if len(s.Scenarios) == 0 {
 		return fmt.Errorf("monitor: the suite has no scenarios; probe run runs the checks and flows under scenarios: (load tests run with probe load)")
 	}
-	return fmt.Errorf("monitor: no scenario runs on %s; the scenarios run on %v", strings.Join(envs, ", "), scenarioEnvs(s))
+	return fmt.Errorf("monitor: no scenario runs on %s; the scenarios run on %v", strings.Join(c.envs(s), ", "), scenarioEnvs(s))
+}
+
+// scheduledRun is one scenario on one environment: what the monitor runs
+// on a schedule.
+type scheduledRun struct {
+	sc  *suite.Scenario
+	env string
+}
+
+// scheduled lists every scenario of s on every environment of c it runs on.
+func (c Config) scheduled(s *suite.Suite) []scheduledRun {
+	var out []scheduledRun
+	for _, env := range c.envs(s) {
+		for _, sc := range s.Scenarios {
+			if slices.Contains(sc.Envs, env) {
+				out = append(out, scheduledRun{sc, env})
+			}
+		}
+	}
+	return out
 }
 
 // scenarioEnvs lists the environments any scenario of s runs on.
@@ -225,25 +240,21 @@ func scenarioEnvs(s *suite.Suite) []string {
 
 func (m *Monitor) checks(s *suite.Suite) []check {
 	var out []check
-	for _, env := range m.envs(s) {
-		for _, sc := range s.Scenarios {
-			if !slices.Contains(sc.Envs, env) {
-				continue
-			}
-			t, err := scenarios.TargetFor(s, env, m.cfg.BaseURLs[env])
-			if err != nil {
-				m.log.Error("skip check", "scenario", sc.Name, "env", env, "err", err)
-				continue
-			}
-			out = append(out, check{sc: sc, target: t})
-			m.metrics.initCheck(sc.Name, env, sc.Kind)
-			m.mu.Lock()
-			k := checkKey{sc.Name, env}
-			st := m.state[k]
-			st.kind, st.target = sc.Kind, t.BaseURL
-			m.state[k] = st
-			m.mu.Unlock()
+	for _, r := range m.cfg.scheduled(s) {
+		sc, env := r.sc, r.env
+		t, err := scenarios.TargetFor(s, env, m.cfg.BaseURLs[env])
+		if err != nil {
+			m.log.Error("skip check", "scenario", sc.Name, "env", env, "err", err)
+			continue
 		}
+		out = append(out, check{sc: sc, target: t})
+		m.metrics.initCheck(sc.Name, env, sc.Kind)
+		m.mu.Lock()
+		k := checkKey{sc.Name, env}
+		st := m.state[k]
+		st.kind, st.target = sc.Kind, t.BaseURL
+		m.state[k] = st
+		m.mu.Unlock()
 	}
 	return out
 }

@@ -91,6 +91,7 @@ func (f *gateFlags) register(fl *pflag.FlagSet) {
 	fl.IntVar(&f.pairs, "pairs", 0, "at most this many block pairs (default: what --max-duration holds)")
 	fl.DurationVar(&f.block, "block", 0, "length of one block of a load test, at least 1s (default: planned so the rarest endpoint gets 10 requests a block)")
 	fl.IntVar(&f.runs, "runs", 1, "runs of a scenario per block")
+	countFlags(fl, "runs")
 	fl.StringVar(&f.browser, "browser", "", "Chromium to run browser flows with (default: chromium on PATH)")
 	fl.DurationVar(&f.warmup, "warmup", time.Second, "warm-up per build, discarded (0 for none)")
 	fl.Float64Var(&f.rateScale, "rate-scale", 1, "multiply the load test's rates, for more requests per block")
@@ -385,8 +386,6 @@ func sideBySide(cmd *cobra.Command, log *slog.Logger, name string, f gateFlags) 
 		return nil, usageError{fmt.Errorf("--pairs %d: must be at least 0 (0: what --max-duration holds)", f.pairs)}
 	case f.maxDuration <= 0:
 		return nil, usageError{fmt.Errorf("--max-duration %s: must be above 0", f.maxDuration)}
-	case f.runs < 1:
-		return nil, usageError{fmt.Errorf("--runs %d: must be above 0", f.runs)}
 	case f.block != 0 && f.block < gate.MinBlock:
 		return nil, usageError{fmt.Errorf("--block %s: want at least %s, so a block holds requests to judge (or leave it out to plan it)", f.block, gate.MinBlock)}
 	case f.rateScale <= 0:
