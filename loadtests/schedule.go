@@ -61,7 +61,8 @@ func NewSchedule(profile []*suite.Phase, o ScheduleOptions) Schedule {
 			pieces = append(pieces, piece{ph.Ramp.Duration.Std(), ph.Ramp.From.PerSecond(), ph.Ramp.To.PerSecond()})
 		case ph.Steps != nil:
 			st := ph.Steps
-			for r := st.From.PerSecond(); r <= st.To.PerSecond()+1e-9; r += st.Step.PerSecond() {
+			for i := range int(st.Count()) {
+				r := st.StepRate(i)
 				pieces = append(pieces, piece{st.StepDuration.Std(), r, r})
 			}
 		}

@@ -246,6 +246,22 @@ var invalidCases = []invalidCase{
 		want: []string{`suite.yaml:7:25: loadtests[0].targets[0].path: variable "user" is not defined in environment "dev": add it under environments.dev.variables`},
 	},
 	{
+		// Each step is a piece of the schedule in memory: this one took 24 GB and hung before its first request.
+		name: "a staircase of millions of steps",
+		yaml: validBase + "loadtests:\n  - name: l\n    targets: [{name: t, path: /}]\n    profile:\n      - steps: {from: 1/h, to: 1000/s, step: 1/h, step_duration: 1s}\n    limits: {max_duration: 1s, max_requests: 1}\n",
+		want: []string{
+			`suite.yaml:8:46: loadtests[0].profile[0].steps.step: from 1/h to 1000/s by 1/h is 3.6e+06 steps; at most 10000: take a larger step`,
+		},
+	},
+	{
+		// The sum wrapped round to a negative, and the test ended at once, sending nothing.
+		name: "phases longer than a duration holds",
+		yaml: validBase + "loadtests:\n  - name: l\n    targets: [{name: t, path: /}]\n    profile:\n      - constant: {rate: 1/h, duration: 100000d}\n      - constant: {rate: 1/h, duration: 100000d}\n    limits: {max_duration: 1s, max_requests: 1}\n",
+		want: []string{
+			`suite.yaml:8:7: loadtests[0].profile: the phases add up to more than a duration holds (106751 days, about 292 years)`,
+		},
+	},
+	{
 		name: "steps going down and zero requests",
 		yaml: validBase + "loadtests:\n  - name: l\n    targets: [{name: t, path: /}]\n    profile:\n      - steps: {from: 10/s, to: 5/s, step: 1/s, step_duration: 1s}\n    limits: {max_duration: 1s, max_requests: 0}\n",
 		want: []string{

@@ -162,6 +162,10 @@ func TestScalars(t *testing.T) {
 		{in: "0s", into: new(Duration), err: "must be more than zero"},
 		{in: "-5s", into: new(Duration), err: `want a duration like 300ms, 30s, 5m or 30d, got "-5s"`},
 		{in: "5 s", into: new(Duration), err: `want a duration like 300ms, 30s, 5m or 30d, got "5 s"`},
+		{in: "106751d23h", into: new(Duration), want: Duration(106751*24*time.Hour + 23*time.Hour)},
+		{in: "213504d", into: new(Duration), err: `"213504d" is more than a duration holds (106751 days, about 292 years)`}, // wrapped to 25m
+		{in: "106751d24h", into: new(Duration), err: `"106751d24h" is more than a duration holds (106751 days, about 292 years)`},
+		{in: "1dxx", into: new(Duration), err: `want a duration like 300ms, 30s, 5m or 30d, got "1dxx"`},
 		{in: "500/s", into: new(Rate), want: Rate{500, time.Second}},
 		{in: "30000/m", into: new(Rate), want: Rate{30000, time.Minute}},
 		{in: "2/h", into: new(Rate), want: Rate{2, time.Hour}},

@@ -48,26 +48,38 @@ func (d Duration) String() string { return FormatDuration(time.Duration(d)) }
 
 // ParseDuration reads a Go duration and also accepts whole days, like 30d or 1d12h.
 func ParseDuration(s string) (time.Duration, error) {
+	bad := fmt.Errorf("want a duration like 300ms, 30s, 5m or 30d, got %q", s)
 	if s == "" {
-		return 0, errors.New(`want a duration like 300ms, 30s, 5m or 30d, got ""`)
+		return 0, bad
 	}
+	rest := s
 	var days time.Duration
 	if i := strings.IndexByte(s, 'd'); i > 0 {
-		n, err := strconv.ParseUint(s[:i], 10, 32)
-		if err == nil {
+		if n, err := strconv.ParseUint(s[:i], 10, 32); err == nil {
+			// A count of days past what a Duration holds would wrap round,
+			// to a negative or a short time: 213504d is 25 minutes.
+			if n > uint64(maxDays/(24*time.Hour)) {
+				return 0, fmt.Errorf("%q is more than a duration holds (106751 days, about 292 years)", s)
+			}
 			days = time.Duration(n) * 24 * time.Hour
-			s = s[i+1:]
-			if s == "" {
+			rest = s[i+1:]
+			if rest == "" {
 				return days, nil
 			}
 		}
 	}
-	v, err := time.ParseDuration(s)
-	if err != nil || strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+") {
-		return 0, fmt.Errorf("want a duration like 300ms, 30s, 5m or 30d, got %q", s)
+	v, err := time.ParseDuration(rest)
+	if err != nil || strings.HasPrefix(rest, "-") || strings.HasPrefix(rest, "+") {
+		return 0, bad
+	}
+	if days > math.MaxInt64-v {
+		return 0, fmt.Errorf("%q is more than a duration holds (106751 days, about 292 years)", s)
 	}
 	return days + v, nil
 }
+
+// maxDays is the most whole days a Duration holds.
+const maxDays = math.MaxInt64 / (24 * time.Hour) * (24 * time.Hour)
 
 // FormatDuration writes d the way the suite reads it, with days for whole days.
 func FormatDuration(d time.Duration) string {

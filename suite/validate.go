@@ -565,10 +565,24 @@ func (m *merged) validateLoadTest(l loc[*LoadTest], add func(Error)) []string {
 			names = append(names, t.Name)
 		}
 	}
+	length := 0.0
 	for i, ph := range lt.Profile {
-		if ph != nil && ph.Steps != nil && ph.Steps.From.PerSecond() > ph.Steps.To.PerSecond() {
-			add(l.at(fmt.Sprintf(".profile[%d].steps.to", i), "to %s is below from %s; steps go up", ph.Steps.To, ph.Steps.From))
+		if ph == nil {
+			continue
 		}
+		length += ph.length()
+		st := ph.Steps
+		switch {
+		case st == nil:
+		case st.From.PerSecond() > st.To.PerSecond():
+			add(l.at(fmt.Sprintf(".profile[%d].steps.to", i), "to %s is below from %s; steps go up", st.To, st.From))
+		case st.Count() > MaxSteps:
+			add(l.at(fmt.Sprintf(".profile[%d].steps.step", i), "from %s to %s by %s is %.4g steps; at most %d: take a larger step",
+				st.From, st.To, st.Step, st.Count(), MaxSteps))
+		}
+	}
+	if length > maxProfile {
+		add(l.at(".profile", "the phases add up to more than a duration holds (106751 days, about 292 years)"))
 	}
 	if lt.Limits != nil {
 		if _, ok := l.d.pos[l.path+".limits.max_requests"]; ok && lt.Limits.MaxRequests == 0 {

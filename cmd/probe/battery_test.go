@@ -139,6 +139,8 @@ func TestBadInputBattery(t *testing.T) {
 		{name: "a folder named x.yaml", files: map[string]string{"probe.yaml": batterySuite, "scenarios/x.yaml": "dir"}, args: "validate {dir}", code: 2, stderr: "x.yaml is a folder, not a file"},
 		// 13: a read-only command creates nothing.
 		{name: "sla on a missing history", args: "sla --env dev --history {dir}/none/h.db", code: 2, stderr: "does not exist", gone: []string{"none"}},
+		{name: "sla --window past what a duration holds", args: "sla --env dev --window 213504d --history {dir}/h.db", code: 2, // wrapped round to 25m
+			stderr: `--window: "213504d" is more than a duration holds`},
 		// 14: summaries no load test can have written.
 		{name: "report of negative counts", files: map[string]string{"neg.json": "@negative"}, args: "report {dir}/neg.json", code: 2, stderr: "impossible counts"},
 		{name: "gate on an error rate of 2500%", files: map[string]string{"a.json": "@summary100", "b.json": "@errors2500"},

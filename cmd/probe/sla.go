@@ -34,8 +34,11 @@ held against the target.`,
 				return usageError{fmt.Errorf("--format %q: want one of %s", format, strings.Join(reports.SLAFormats, ", "))}
 			}
 			w, err := suite.ParseDuration(window)
-			if err != nil || w <= 0 {
-				return usageError{fmt.Errorf("--window %q: want a duration like 1h, 24h, 7d or 30d", window)}
+			if err != nil {
+				return usageError{fmt.Errorf("--window: %w", err)}
+			}
+			if w <= 0 {
+				return usageError{fmt.Errorf("--window %q: want a duration above 0, like 1h, 24h, 7d or 30d", window)}
 			}
 			target := 0.0
 			if suitePath != "" {
