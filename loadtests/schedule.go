@@ -105,7 +105,18 @@ func NewSchedule(profile []*suite.Phase, o ScheduleOptions) Schedule {
 func (s Schedule) Duration() time.Duration { return s.total }
 
 // Planned is the number of requests the schedule sends.
-func (s Schedule) Planned() int64 { return int64(math.Ceil(s.hits - 1e-9)) }
+func (s Schedule) Planned() int64 {
+	if s.hits >= maxPlanned {
+		return maxPlanned
+	}
+	return int64(math.Ceil(s.hits - 1e-9))
+}
+
+// maxPlanned bounds a schedule's count, far past any run (max_requests
+// stops it long before): a float past an int64 converts to a negative, so
+// a rate of 9e18/ms planned nothing, and the test passed having sent nothing.
+const maxPlanned = 1 << 53
+
 
 // Peak is the highest rate per second of the schedule.
 func (s Schedule) Peak() float64 {
