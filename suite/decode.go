@@ -112,6 +112,7 @@ type fieldInfo struct {
 	nonempty bool
 	oneof    bool
 	listable bool
+	max      int // the largest whole number allowed; 0: no bound
 }
 
 func fieldsOf(t reflect.Type) []fieldInfo {
@@ -125,6 +126,12 @@ func fieldsOf(t reflect.Type) []fieldInfo {
 		f := fieldInfo{index: i, key: key, doc: sf.Tag.Get("doc")}
 		if e := sf.Tag.Get("enum"); e != "" {
 			f.enum = strings.Split(e, ",")
+		}
+		if m := sf.Tag.Get("max"); m != "" {
+			var err error
+			if f.max, err = strconv.Atoi(m); err != nil || f.max < 1 {
+				panic(fmt.Sprintf("suite: field %s: max:%q is not a whole number above 0", sf.Name, m)) // a typo in the model
+			}
 		}
 		for _, opt := range strings.Split(sf.Tag.Get("probe"), ",") {
 			switch opt {
@@ -211,6 +218,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, f fieldInfo
 			}
 			if err != nil || i < 0 {
 				d.errorf(n, path, "want a whole number of at least 0, got %s", describe(n))
+				return
+			}
+			if f.max > 0 && i > f.max {
+				d.errorf(n, path, "want a whole number from 0 to %d, got %d", f.max, i)
 				return
 			}
 			v.SetInt(int64(i))

@@ -378,9 +378,20 @@ var invalidCases = []invalidCase{
 		want: []string{`suite.yaml:4:10: not valid YAML: a byte that is not UTF-8; save the file as UTF-8`},
 	},
 	{
-		name: "a whole number too large",
-		yaml: validBase + "defaults: {retries: 99999999999999999999}\n",
-		want: []string{`suite.yaml:4:21: defaults.retries: 99999999999999999999 is too large for a whole number here`},
+		// Each attempt may wait its whole timeout: one run of a down target would wait 100000000 of them.
+		name:          "retries past 10",
+		schemaCatches: true,
+		yaml:          validBase + "defaults: {retries: 11}\nscenarios:\n  - {name: h, kind: http, request: {url: /}, retries: 100000000}\n",
+		want: []string{
+			`suite.yaml:4:21: defaults.retries: want a whole number from 0 to 10, got 11`,
+			`suite.yaml:6:55: scenarios[0].retries: want a whole number from 0 to 10, got 100000000`,
+		},
+	},
+	{
+		name:          "a whole number too large",
+		schemaCatches: true, // past retries' maximum
+		yaml:          validBase + "defaults: {retries: 99999999999999999999}\n",
+		want:          []string{`suite.yaml:4:21: defaults.retries: 99999999999999999999 is too large for a whole number here`},
 	},
 	{
 		name:          "a fractional rate",

@@ -11,6 +11,7 @@ package suite
 //   probe:"nonempty"   a text given must not be empty (a name, a selector)
 //   probe:"oneof"      exactly one of the struct's oneof fields must be present
 //   probe:"listable"   a single scalar is accepted where a list is expected
+//   max:"10"           a whole number may be at most this
 
 // File is one YAML file of a suite. A suite folder's files are merged: probe.yaml
 // usually holds environments, SLOs and defaults; scenarios/*.yaml and
@@ -31,7 +32,7 @@ type Defaults struct {
 	Timeout  Duration  `yaml:"timeout" doc:"Time limit of one run of a scenario (default 30s)."`
 	Interval Duration  `yaml:"interval" doc:"How often a scenario runs under 'probe run' (default 1m)."`
 	Jitter   Duration  `yaml:"jitter" doc:"Random delay added to each scheduled run, so runs spread out (default 10% of the interval)."`
-	Retries  *int      `yaml:"retries" doc:"Extra attempts after a failed run (default 0)."`
+	Retries  *int      `yaml:"retries" max:"10" doc:"Extra attempts after a failed run, at most 10: each may wait its whole timeout (default 0)."`
 	Envs     []string  `yaml:"envs" doc:"Environments scenarios and load tests run on when they name none (default: all)."`
 	Headers  StringMap `yaml:"headers" doc:"Headers sent with every HTTP request."`
 }
@@ -90,7 +91,7 @@ type Scenario struct {
 	Envs     []string  `yaml:"envs" doc:"Environments to run on (default: defaults.envs, else all)."`
 	Schedule *Schedule `yaml:"schedule" doc:"How often 'probe run' runs it."`
 	Timeout  Duration  `yaml:"timeout" doc:"Time limit of one run (default: defaults.timeout)."`
-	Retries  *int      `yaml:"retries" doc:"Extra attempts after a failed run (default: defaults.retries)."`
+	Retries  *int      `yaml:"retries" max:"10" doc:"Extra attempts after a failed run, at most 10: each may wait its whole timeout (default: defaults.retries)."`
 	Request  *Request  `yaml:"request" doc:"The request of a one-request check (kind http); for several, give steps."`
 	Expect   *Expect   `yaml:"expect" doc:"What the response of request must satisfy (kind http; default: status 2xx)."`
 	Steps    []*Step   `yaml:"steps" doc:"The flow: browser actions (kind browser), or requests with their own expect and capture (kind http)."`

@@ -55,7 +55,11 @@ func (g *schemaGen) typeSchema(t reflect.Type, f fieldInfo) map[string]any {
 	case reflect.Bool:
 		return map[string]any{"type": "boolean"}
 	case reflect.Int:
-		return map[string]any{"type": "integer", "minimum": 0}
+		s := map[string]any{"type": "integer", "minimum": 0}
+		if f.max > 0 {
+			s["maximum"] = f.max
+		}
+		return s
 	case reflect.Slice:
 		item := g.typeSchema(t.Elem(), fieldInfo{})
 		list := map[string]any{"type": "array", "items": item}
