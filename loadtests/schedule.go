@@ -117,7 +117,6 @@ func (s Schedule) Planned() int64 {
 // a rate of 9e18/ms planned nothing, and the test passed having sent nothing.
 const maxPlanned = 1 << 53
 
-
 // Peak is the highest rate per second of the schedule.
 func (s Schedule) Peak() float64 {
 	peak := 0.0
