@@ -73,6 +73,8 @@ func TestCheckShards(t *testing.T) {
 		{"different splits", []*Summary{sh("0/2"), sh("1/3")}, nil, "b.json is shard 1/3 but a.json is shard 0/2"},
 		{"unsharded twice", []*Summary{sh(""), sh("")}, nil, "a.json is a whole (unsharded) summary"},
 		{"a bad shard", []*Summary{sh("3/2"), sh("0/2")}, nil, `a.json: shard "3/2": want I/N`},
+		{"missing in order", []*Summary{sh("1/12"), sh("0/12")}, []string{"2/12", "3/12", "4/12", "5/12", "6/12", "7/12", "8/12", "9/12", "10/12", "11/12"}, ""},
+		{"a split past MaxShards", []*Summary{sh("0/9223372036854775807")}, nil, `a.json: shard "0/9223372036854775807": at most 1000 shards`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

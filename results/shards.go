@@ -2,18 +2,25 @@ package results
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
 
-// ParseShard reads "I/N": slice I of N, 0 ≤ I < N.
+// MaxShards bounds N in a shard I/N: far more pods than one load test
+// runs on, and few enough that a merge can list the shards missing (one of
+// 9223372036854775807 made merge list every other one, without end).
+const MaxShards = 1000
+
+// ParseShard reads "I/N": slice I of N, 0 ≤ I < N ≤ MaxShards.
 func ParseShard(s string) (i, n int, err error) {
 	a, b, ok := strings.Cut(s, "/")
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
 		return 0, 0, fmt.Errorf("shard %q: want I/N with 0 ≤ I < N, like 0/4", s)
+	}
+	if n > MaxShards {
+		return 0, 0, fmt.Errorf("shard %q: at most %d shards", s, MaxShards)
 	}
 	return i, n, nil
 }
@@ -52,6 +59,5 @@ func CheckShards(parts []*Summary, names []string) (missing []string, err error)
 			missing = append(missing, fmt.Sprintf("%d/%d", i, split))
 		}
 	}
-	slices.Sort(missing)
 	return missing, nil
 }

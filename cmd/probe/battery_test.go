@@ -116,6 +116,8 @@ func TestBadInputBattery(t *testing.T) {
 		{name: "gate --rate-scale 0", files: ok, args: "gate lt --suite {dir}/s.yaml --baseline-url {url} --candidate-url {url} --rate-scale 0", code: 2, stderr: "--rate-scale 0: must be a number above 0"},
 		{name: "load --connections 0", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --connections 0", code: 2, stderr: "--connections 0: must be at least 1"},
 		{name: "drill --max-workers 0", files: ok, args: "drill lt --env dev --suite {dir}/s.yaml --max-workers 0", code: 2, stderr: "--max-workers 0: must be at least 1"},
+		{name: "load --shard of too many", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --shard 0/9223372036854775807 --out {dir}/o", code: 2,
+			stderr: `shard "0/9223372036854775807": at most 1000 shards`, gone: []string{"o"}},
 		{name: "gate --runs 0", files: ok, args: "gate lt --suite {dir}/s.yaml --baseline-url {url} --candidate-url {url} --runs 0", code: 2, stderr: "--runs 0: must be at least 1"},
 		{name: "run --http-slots -1", files: ok, args: "run --suite {dir}/s.yaml --http-slots -1 --history {dir}/h.db", code: 2, stderr: "--http-slots -1: must be at least 1"},
 		{name: "load --pushgateway without scheme", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --pushgateway 127.0.0.1:9091", code: 2,
