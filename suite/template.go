@@ -44,7 +44,14 @@ func Funcs(env TemplateEnv) template.FuncMap {
 			if hi < lo {
 				return 0, fmt.Errorf("randInt %d %d: the second number must not be below the first", lo, hi)
 			}
-			return lo + env.Rand.IntN(hi-lo+1), nil
+			// hi-lo+1 overflows an int on the widest ranges (randInt 0
+			// 9223372036854775807); as a uint64 it only wraps to 0 on the
+			// whole range, where every int is a draw.
+			n := uint64(hi-lo) + 1
+			if n == 0 {
+				return int(env.Rand.Uint64()), nil
+			}
+			return lo + int(env.Rand.Uint64N(n)), nil
 		},
 		"randItem": func(items ...string) (string, error) {
 			if len(items) == 0 {
