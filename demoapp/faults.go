@@ -59,12 +59,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("want a duration like \"50ms\", got %s", b)
 	}
-	v, err := time.ParseDuration(s)
-	if err != nil || v < 0 {
-		return fmt.Errorf("want a duration like \"50ms\", got %q", s)
-	}
-	*d = Duration(v)
-	return nil
+	return parseDur(s, d)
 }
 
 // Std returns the time.Duration.
@@ -195,10 +190,12 @@ func (r RouteFaults) Delay(rng *rand.Rand) time.Duration {
 	return time.Duration(min(d, float64(maxInjectWait)))
 }
 
+// parseDur reads a delay, for the admin API and --fault alike: a negative
+// one would be taken as none, a fault that silently does nothing.
 func parseDur(s string, d *Duration) error {
 	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
+	if err != nil || v < 0 {
+		return fmt.Errorf("want a duration like \"50ms\", got %q", s)
 	}
 	*d = Duration(v)
 	return nil
