@@ -81,10 +81,11 @@ func (f Faults) Validate() error {
 		if name != AllRoutes && !knownRoute(name) {
 			errs = append(errs, fmt.Sprintf("route %q: unknown; routes are %s", name, strings.Join(RouteNames(), ", ")))
 		}
-		if r.ErrorRate < 0 || r.ErrorRate > maxErrorRate {
+		// Written as "not inside" so that NaN (which --fault parses) is out.
+		if !within(r.ErrorRate, 0, maxErrorRate) {
 			errs = append(errs, fmt.Sprintf("route %q: error_rate %g is not between 0 and 1", name, r.ErrorRate))
 		}
-		if r.Sigma < 0 || r.Sigma > 3 || r.HitRate < 0 || r.HitRate > 1 || r.Tail < 0 || r.Tail > 100 {
+		if !within(r.Sigma, 0, 3) || !within(r.HitRate, 0, 1) || !within(r.Tail, 0, 100) {
 			errs = append(errs, fmt.Sprintf("route %q: sigma is 0..3, hit_rate 0..1, tail 0..100", name))
 		}
 		if r.Capacity < 0 {
@@ -99,6 +100,9 @@ func (f Faults) Validate() error {
 	}
 	return nil
 }
+
+// within reports whether lo ≤ x ≤ hi; NaN is not.
+func within(x, lo, hi float64) bool { return x >= lo && x <= hi }
 
 // forRoute returns the faults that apply to route.
 func (f Faults) forRoute(route string) RouteFaults {

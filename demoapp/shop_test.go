@@ -163,6 +163,8 @@ func TestParseRouteFault(t *testing.T) {
 		{in: "home:delay=5ms", err: `fault "home:delay=5ms": delay: unknown key; keys are latency, spread, sigma, hit_rate, miss_latency, tail, error_rate, capacity, service_time`},
 		{in: "nope:latency=5ms", err: `faults: route "nope": unknown; routes are ` + strings.Join(RouteNames(), ", ")},
 		{in: "home:error_rate=150%", err: `faults: route "home": error_rate 1.5 is not between 0 and 1`},
+		{in: "home:sigma=NaN", err: `faults: route "home": sigma is 0..3, hit_rate 0..1, tail 0..100`},
+		{in: "home:error_rate=NaN", err: `faults: route "home": error_rate NaN is not between 0 and 1`},
 		{in: "home:latency=-5ms", err: `fault "home:latency=-5ms": latency: want a duration like "50ms", got "-5ms"`},
 		{in: "home:service_time=soon", err: `fault "home:service_time=soon": service_time: want a duration like "50ms", got "soon"`},
 	}
