@@ -15,6 +15,13 @@ import (
 // measured; the command runs the suite's load test at a constant rate.
 type StepRunner func(ctx context.Context, rate float64, d time.Duration) (*results.Summary, error)
 
+// MinStepRequests is the fewest requests the first step may plan: fewer
+// measure neither an achieved rate nor a p95.
+const MinStepRequests = 10
+
+// ErrStepTooShort is a first step planned below MinStepRequests.
+var ErrStepTooShort = fmt.Errorf("a step needs at least %d requests to measure: hold each step longer or start higher", MinStepRequests)
+
 // Config says how to step.
 type Config struct {
 	Start        float64       // first rate per second
@@ -47,6 +54,11 @@ func (c Config) Validate() error {
 		return fmt.Errorf("the max rate %.4g/s is below the start rate %.4g/s", c.Max, c.Start)
 	case c.StepDuration <= 0:
 		return errors.New("the step duration must be above 0")
+	case c.Start*c.StepDuration.Seconds() < MinStepRequests:
+		// A step of 1ms at 50/s sent one request, measured 0/s achieved,
+		// and the drill blamed the target.
+		return fmt.Errorf("a step of %s at %.4g/s sends %d requests; %w",
+			c.StepDuration, c.Start, int(c.Start*c.StepDuration.Seconds()), ErrStepTooShort)
 	case c.SLOP95 < 0 || c.SLOErrors < 0 || c.SLOErrors > 1:
 		return errors.New("the SLO needs a p95 of at least 0 and an error rate from 0% to 100%")
 	case c.Expect < 0:

@@ -53,6 +53,8 @@ func TestConfigValidate(t *testing.T) {
 		{"neither", func(c *Config) { c.Step = 0 }, "need a step"},
 		{"max below start", func(c *Config) { c.Max = 10 }, "below the start rate"},
 		{"no step duration", func(c *Config) { c.StepDuration = 0 }, "step duration"},
+		{"a step too short to measure", func(c *Config) { c.StepDuration = time.Millisecond }, "a step of 1ms at 50/s sends 0 requests; a step needs at least 10 requests to measure"},
+		{"a step of just enough", func(c *Config) { c.Start, c.StepDuration = 10, time.Second }, ""},
 		{"error SLO above 100%", func(c *Config) { c.SLOErrors = 2 }, "from 0% to 100%"},
 	}
 	for _, tc := range cases {

@@ -111,6 +111,10 @@ func TestBadInputBattery(t *testing.T) {
 		// 11: flags that contradict each other or themselves.
 		{name: "drill --max below --start", files: ok, args: "drill lt --env dev --suite {dir}/s.yaml --start 100/s --max 50/s --out {dir}/d", code: 2,
 			stderr: "--max 50/s is below --start 100/s", gone: []string{"d"}},
+		{name: "drill --step-duration too short to measure", files: ok, args: "drill lt --env dev --suite {dir}/s.yaml --step-duration 1ms --out {dir}/d", code: 2, // it blamed the target
+			stderr: "--start 50/s, --step-duration 1ms: a step of 1ms at 50/s sends 0 requests; a step needs at least 10 requests to measure", gone: []string{"d"}},
+		{name: "drill --slo p95=0s", files: ok, args: "drill lt --env dev --suite {dir}/s.yaml --slo p95=0s,errors=1% --out {dir}/d", code: 2, // it meant no latency SLO
+			stderr: "p95=0s: want a latency above 0, or leave p95 out for an SLO of errors only", gone: []string{"d"}},
 		{name: "drill --step with --factor", files: ok, args: "drill lt --env dev --suite {dir}/s.yaml --step 10/s --factor 2", code: 2, stderr: "--step and --factor: give one"},
 		{name: "drill --slo key twice", files: ok, args: "drill lt --env dev --suite {dir}/s.yaml --slo p95=1s,p95=2s", code: 2, stderr: "p95 is given twice"},
 		{name: "gate --rate-scale 0", files: ok, args: "gate lt --suite {dir}/s.yaml --baseline-url {url} --candidate-url {url} --rate-scale 0", code: 2, stderr: "--rate-scale 0: must be a number above 0"},

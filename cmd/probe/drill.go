@@ -107,6 +107,9 @@ func (f drillFlags) config(cmd *cobra.Command) (drill.Config, error) {
 		return cfg, usageError{fmt.Errorf("--max %s is below --start %s: the drill would have no step to run", f.max, f.start)}
 	}
 	if err := cfg.Validate(); err != nil {
+		if errors.Is(err, drill.ErrStepTooShort) {
+			err = fmt.Errorf("--start %s, --step-duration %s: %w", f.start, f.stepDuration, err)
+		}
 		return cfg, usageError{err}
 	}
 	return cfg, nil
@@ -126,7 +129,10 @@ func parseSLO(s string) (time.Duration, float64, error) {
 		case seen[k]:
 			err = fmt.Errorf("%s is given twice; give each key once", k)
 		case k == "p95":
-			p95, err = suite.ParseDuration(v)
+			if p95, err = suite.ParseDuration(v); err == nil && p95 == 0 {
+				// Zero is how Config says "no latency SLO": leaving p95 out says it.
+				err = errors.New("p95=0s: want a latency above 0, or leave p95 out for an SLO of errors only")
+			}
 		case k == "errors":
 			var pct suite.Percent
 			if pct, err = suite.ParsePercent(v); err == nil {
