@@ -150,9 +150,11 @@ func reportFormats(list string) ([]string, error) {
 	for _, f := range strings.Split(list, ",") {
 		f = strings.TrimSpace(f)
 		if !slices.Contains(reports.Formats, f) {
-			return nil, usageError{fmt.Errorf("--report %q: want a list of %s", f, strings.Join(reports.Formats, ", "))}
+			return nil, usageError{fmt.Errorf("--report %s: %q is not a format; want a list of %s", list, f, strings.Join(reports.Formats, ", "))}
 		}
-		out = append(out, f)
+		if !slices.Contains(out, f) { // html,html: one file, written once
+			out = append(out, f)
+		}
 	}
 	return out, nil
 }

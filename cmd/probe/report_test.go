@@ -82,7 +82,8 @@ func TestReportBadInput(t *testing.T) {
 		{"bad format", []string{"report", junk, "--format", "pdf"}, `--format "pdf": want one of text, html, md, junit, json`},
 		{"merge nothing", []string{"report", "merge"}, "give the shard summaries to merge"},
 		{"merge junk", []string{"report", "merge", junk}, junk + ": not a probe result: want a run (probe check), a summary (probe load)"},
-		{"bad --report", []string{"check", "--report", "pdf"}, `--report "pdf": want a list of`},
+		{"bad --report", []string{"check", "--report", "pdf"}, `--report pdf: "pdf" is not a format; want a list of`},
+		{"an empty --report item", []string{"check", "--report", "text,,html"}, `--report text,,html: "" is not a format; want a list of`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,4 +92,11 @@ func TestReportBadInput(t *testing.T) {
 			assert.Contains(t, stderr, tt.stderr)
 		})
 	}
+}
+
+// TestReportFormatsOnce: a format given twice is written once.
+func TestReportFormatsOnce(t *testing.T) {
+	got, err := reportFormats("html, md,html")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"html", "md"}, got)
 }
