@@ -50,21 +50,10 @@ func NewSchedule(profile []*suite.Phase, o ScheduleOptions) Schedule {
 	var pieces []piece
 	var written time.Duration
 	for _, ph := range profile {
-		switch {
-		case ph.Constant != nil:
-			r := ph.Constant.Rate.PerSecond()
-			pieces = append(pieces, piece{ph.Constant.Duration.Std(), r, r})
-		case ph.Spike != nil:
-			r := ph.Spike.Rate.PerSecond()
-			pieces = append(pieces, piece{ph.Spike.Duration.Std(), r, r})
-		case ph.Ramp != nil:
-			pieces = append(pieces, piece{ph.Ramp.Duration.Std(), ph.Ramp.From.PerSecond(), ph.Ramp.To.PerSecond()})
-		case ph.Steps != nil:
-			st := ph.Steps
-			for i := range int(st.Count()) {
-				r := st.StepRate(i)
-				pieces = append(pieces, piece{st.StepDuration.Std(), r, r})
-			}
+		n, dur, rates := ph.Shape()
+		for i := range int(n) {
+			r0, r1 := rates(i)
+			pieces = append(pieces, piece{dur, r0, r1})
 		}
 	}
 	for _, p := range pieces {

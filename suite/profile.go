@@ -20,26 +20,33 @@ func (s *StepsPhase) Count() float64 {
 	return math.Floor((to-from)/step+1e-9) + 1
 }
 
-// StepRate is the rate per second of step i (from 0).
-func (s *StepsPhase) StepRate(i int) float64 {
-	return s.From.PerSecond() + float64(i)*s.Step.PerSecond()
-}
-
-// length is how long the phase lasts as written, in seconds: a float, so
-// that a profile too long for a time.Duration can be told from one that fits.
-func (ph *Phase) length() float64 {
+// Shape is the phase as a schedule runs it: n pieces of dur each, piece i
+// going from rate r0 to r1 a second. The validator reads n and dur without
+// building the pieces, so a staircase too long to hold is caught first.
+func (ph *Phase) Shape() (n float64, dur time.Duration, rates func(i int) (r0, r1 float64)) {
+	steady := func(r Rate) func(int) (float64, float64) {
+		return func(int) (float64, float64) { return r.PerSecond(), r.PerSecond() }
+	}
 	switch {
 	case ph.Constant != nil:
-		return ph.Constant.Duration.Std().Seconds()
+		return 1, ph.Constant.Duration.Std(), steady(ph.Constant.Rate)
 	case ph.Spike != nil:
-		return ph.Spike.Duration.Std().Seconds()
+		return 1, ph.Spike.Duration.Std(), steady(ph.Spike.Rate)
 	case ph.Ramp != nil:
-		return ph.Ramp.Duration.Std().Seconds()
+		return 1, ph.Ramp.Duration.Std(), func(int) (float64, float64) { return ph.Ramp.From.PerSecond(), ph.Ramp.To.PerSecond() }
 	case ph.Steps != nil:
-		return ph.Steps.Count() * ph.Steps.StepDuration.Std().Seconds()
+		st := ph.Steps
+		return st.Count(), st.StepDuration.Std(), func(i int) (float64, float64) {
+			r := st.From.PerSecond() + float64(i)*st.Step.PerSecond()
+			return r, r
+		}
 	}
-	return 0
+	return 0, 0, nil
 }
 
-// maxProfile is the longest profile a schedule can hold.
+// tooLong ends the error of a duration, or a profile, past what a
+// time.Duration holds.
+const tooLong = "more than a duration holds (106751 days, about 292 years)"
+
+// maxProfile is the longest profile a schedule can hold, in seconds.
 var maxProfile = time.Duration(math.MaxInt64).Seconds()

@@ -58,8 +58,8 @@ func ParseDuration(s string) (time.Duration, error) {
 		if n, err := strconv.ParseUint(s[:i], 10, 32); err == nil {
 			// A count of days past what a Duration holds would wrap round,
 			// to a negative or a short time: 213504d is 25 minutes.
-			if n > uint64(maxDays/(24*time.Hour)) {
-				return 0, fmt.Errorf("%q is more than a duration holds (106751 days, about 292 years)", s)
+			if n > math.MaxInt64/uint64(24*time.Hour) {
+				return 0, fmt.Errorf("%q is %s", s, tooLong)
 			}
 			days = time.Duration(n) * 24 * time.Hour
 			rest = s[i+1:]
@@ -73,13 +73,10 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, bad
 	}
 	if days > math.MaxInt64-v {
-		return 0, fmt.Errorf("%q is more than a duration holds (106751 days, about 292 years)", s)
+		return 0, fmt.Errorf("%q is %s", s, tooLong)
 	}
 	return days + v, nil
 }
-
-// maxDays is the most whole days a Duration holds.
-const maxDays = math.MaxInt64 / (24 * time.Hour) * (24 * time.Hour)
 
 // FormatDuration writes d the way the suite reads it, with days for whole days.
 func FormatDuration(d time.Duration) string {

@@ -570,7 +570,8 @@ func (m *merged) validateLoadTest(l loc[*LoadTest], add func(Error)) []string {
 		if ph == nil {
 			continue
 		}
-		length += ph.length()
+		n, dur, _ := ph.Shape()
+		length += n * dur.Seconds()
 		st := ph.Steps
 		switch {
 		case st == nil:
@@ -582,7 +583,7 @@ func (m *merged) validateLoadTest(l loc[*LoadTest], add func(Error)) []string {
 		}
 	}
 	if length > maxProfile {
-		add(l.at(".profile", "the phases add up to more than a duration holds (106751 days, about 292 years)"))
+		add(l.at(".profile", "the phases add up to "+tooLong))
 	}
 	if lt.Limits != nil {
 		if _, ok := l.d.pos[l.path+".limits.max_requests"]; ok && lt.Limits.MaxRequests == 0 {
