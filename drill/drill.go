@@ -121,7 +121,7 @@ func Run(ctx context.Context, cfg Config, run StepRunner) (*results.Drill, error
 	}
 	d.HighestGood = lastGood
 	if firstBadSum != nil && d.Limit == results.LimitTarget {
-		d.Bottleneck = bottleneck(firstBadSum, cfg)
+		d.Bottleneck, d.BottleneckWhy = bottleneck(firstBadSum, cfg)
 	}
 	d.Knee = knee(d.Steps)
 	d.USL = fitUSL(d.Steps)
@@ -172,7 +172,7 @@ func step(ctx context.Context, cfg Config, run StepRunner, rate float64, refinin
 		st.OK, st.Cause, st.Why = false, results.LimitGenerator, fmt.Sprintf("generator limit: %d requests sent late and %d dropped of %d due; the target's limit is not known",
 			sum.Generator.Late, sum.Generator.Dropped, sum.Sent+sum.Dropped)
 	case cfg.SLOP95 > 0 && st.P95 > cfg.SLOP95:
-		st.OK, st.Cause, st.Why = false, results.LimitTarget, fmt.Sprintf("p95 %s above the SLO %s", st.P95, cfg.SLOP95)
+		st.OK, st.Cause, st.Why = false, results.LimitTarget, fmt.Sprintf("p95 %s above the SLO %s", results.Short(st.P95), cfg.SLOP95)
 	case st.ErrorRate > cfg.SLOErrors:
 		st.OK, st.Cause, st.Why = false, results.LimitTarget, fmt.Sprintf("errors %.2f%% above the SLO %.2f%%", st.ErrorRate*100, cfg.SLOErrors*100)
 	case st.Achieved < 0.95*rate:
@@ -181,20 +181,39 @@ func step(ctx context.Context, cfg Config, run StepRunner, rate float64, refinin
 	return st, sum, nil
 }
 
-// bottleneck names the endpoint furthest over the latency SLO, or with the
-// highest error rate, at the first bad step.
-func bottleneck(s *results.Summary, cfg Config) string {
-	best, worst := "", 0.0
+// bottleneck names the endpoint furthest over the SLO at the first bad
+// step, by its p95 or its error rate against the SLO's, and says which and
+// by how much. When none is over (the step broke on the rate it achieved),
+// it names the slowest, and says so: the one holding requests longest.
+func bottleneck(s *results.Summary, cfg Config) (name, why string) {
+	worst := 0.0
 	for _, e := range s.Endpoints {
-		score := e.ErrorRate() / math.Max(cfg.SLOErrors, 1e-9)
+		p95 := e.Latency.Quantile(0.95)
 		if cfg.SLOP95 > 0 {
-			score = math.Max(score, float64(e.Latency.Quantile(0.95))/float64(cfg.SLOP95))
+			if score := float64(p95) / float64(cfg.SLOP95); score > 1 && score > worst {
+				name, worst = e.Name, score
+				why = fmt.Sprintf("its p95 %s against the SLO %s", results.Short(p95), cfg.SLOP95)
+			}
 		}
-		if score > worst {
-			best, worst = e.Name, score
+		if er := e.ErrorRate(); er > cfg.SLOErrors {
+			// An SLO of no errors: any error is infinitely over it.
+			if score := er / math.Max(cfg.SLOErrors, 1e-9); score > worst {
+				name, worst = e.Name, score
+				why = fmt.Sprintf("its errors %.2f%% against the SLO %.2f%%", er*100, cfg.SLOErrors*100)
+			}
 		}
 	}
-	return best
+	if name != "" {
+		return name, why
+	}
+	var slowest time.Duration
+	for _, e := range s.Endpoints {
+		if p95 := e.Latency.Quantile(0.95); e.Requests > 0 && p95 > slowest {
+			name, slowest = e.Name, p95
+			why = fmt.Sprintf("none broke the SLO; the slowest, p95 %s", results.Short(p95))
+		}
+	}
+	return name, why
 }
 
 // knee is the highest good rate whose p95 stays within 1.5× the p95 of the

@@ -103,3 +103,44 @@ func TestGeneratorLimitWhateverP95(t *testing.T) {
 	assert.Equal(t, results.LimitGenerator, last.Cause)
 	assert.Contains(t, last.Why, "dropped")
 }
+
+// TestBottleneck: the endpoint named is the one furthest over the SLO, by
+// whichever of p95 and errors it broke, and the reason says which; with none
+// over, the slowest is named as such.
+func TestBottleneck(t *testing.T) {
+	type ep struct {
+		name   string
+		p95    time.Duration
+		errors int64 // of 100 requests
+	}
+	slo := Config{SLOP95: 100 * time.Millisecond, SLOErrors: 0.01}
+	cases := []struct {
+		name      string
+		cfg       Config
+		endpoints []ep
+		want, why string
+	}{
+		{"latency", slo, []ep{{"a", 90 * time.Millisecond, 0}, {"b", 300 * time.Millisecond, 0}}, "b", "its p95 300ms against the SLO 100ms"},
+		{"errors further over than latency", slo, []ep{{"a", 150 * time.Millisecond, 0}, {"b", 50 * time.Millisecond, 5}}, "b", "its errors 5.00% against the SLO 1.00%"},
+		{"latency further over than errors", slo, []ep{{"a", 900 * time.Millisecond, 0}, {"b", 50 * time.Millisecond, 2}}, "a", "its p95 900ms against the SLO 100ms"},
+		{"no errors allowed", Config{SLOP95: time.Second}, []ep{{"a", 2 * time.Second, 0}, {"b", time.Millisecond, 1}}, "b", "its errors 1.00% against the SLO 0.00%"},
+		{"none over: the slowest", slo, []ep{{"a", 20 * time.Millisecond, 1}, {"b", 60 * time.Millisecond, 0}}, "b", "none broke the SLO; the slowest, p95 60ms"},
+		{"no latency SLO, none over", Config{SLOErrors: 0.5}, []ep{{"a", 70 * time.Millisecond, 0}, {"b", 20 * time.Millisecond, 3}}, "a", "none broke the SLO; the slowest, p95 70ms"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &results.Summary{}
+			for _, e := range tc.endpoints {
+				r := results.NewEndpoint(e.name, "GET", "/"+e.name)
+				r.Requests, r.Errors = 100, e.errors
+				for range 100 {
+					r.Latency.Record(e.p95)
+				}
+				s.Endpoints = append(s.Endpoints, r)
+			}
+			name, why := bottleneck(s, tc.cfg)
+			assert.Equal(t, tc.want, name)
+			assert.Equal(t, tc.why, why)
+		})
+	}
+}

@@ -312,8 +312,8 @@ func ratioJudgement(f results.Finding, d, base []float64, ref float64, eff Effec
 	}
 	half := tQuantile(1-lk.ci, k-1) * se
 	f.Ratio, f.Lower, f.Upper = math.Exp(m), math.Exp(m-half), math.Exp(m+half)
-	f.Baseline = short(time.Duration(math.Exp(mean(base)) * float64(time.Microsecond)))
-	f.Candidate = short(time.Duration(math.Exp(mean(base)+m) * float64(time.Microsecond)))
+	f.Baseline = results.Short(time.Duration(math.Exp(mean(base)) * float64(time.Microsecond)))
+	f.Candidate = results.Short(time.Duration(math.Exp(mean(base)+m) * float64(time.Microsecond)))
 	if f.Metric == "latency shift" {
 		f.Baseline, f.Candidate = "gm "+f.Baseline, "gm "+f.Candidate
 	}
@@ -464,14 +464,4 @@ func pct(r float64) string {
 		return fmt.Sprintf("%+.0f%%", d)
 	}
 	return fmt.Sprintf("%+.1f%%", d)
-}
-
-func short(d time.Duration) string {
-	switch {
-	case d < time.Millisecond:
-		return fmt.Sprintf("%dµs", d.Microseconds())
-	case d < time.Second:
-		return fmt.Sprintf("%.3gms", float64(d)/float64(time.Millisecond))
-	}
-	return fmt.Sprintf("%.3gs", d.Seconds())
 }

@@ -54,7 +54,7 @@ func exceedance(name, metric string, base, cand *results.Histogram, q float64, m
 		return judgement{f: f}
 	}
 	bq, cq := base.Quantile(q), cand.Quantile(q)
-	f.Baseline, f.Candidate = short(bq), short(cq)
+	f.Baseline, f.Candidate = results.Short(bq), results.Short(cq)
 	n := float64(cand.Count())
 	above := float64(cand.CountAbove(bq))
 	p0 := 1 - q

@@ -20,7 +20,10 @@ func DrillText(w io.Writer, d *results.Drill) error {
 		d.LoadTest, d.Env, slo, d.HighestGood)
 	fmt.Fprintf(&b, "ended by: %s", d.Limit)
 	if d.Bottleneck != "" {
-		fmt.Fprintf(&b, "; bottleneck: %s (its latency broke first)", d.Bottleneck)
+		fmt.Fprintf(&b, "; bottleneck: %s", d.Bottleneck)
+		if d.BottleneckWhy != "" {
+			fmt.Fprintf(&b, " (%s)", d.BottleneckWhy)
+		}
 	}
 	b.WriteString("\n")
 	if d.Knee > 0 {

@@ -108,7 +108,7 @@ func fixtureReport() *Report {
 			Concurrency: thr * float64(p95) / 1000, OK: p95 < 100, Why: map[bool]string{true: "", false: "p95 above the SLO 100ms"}[p95 < 100], Cause: map[bool]results.Limit{true: "", false: results.LimitTarget}[p95 < 100]})
 	}
 	d := &results.Drill{LoadTest: "spike", Env: "staging", SLOP95: 100 * ms, SLOErrors: 0.01, Steps: steps, HighestGood: 250, Knee: 150, Limit: "target",
-		Bottleneck: "checkout", USL: &results.USL{Lambda: 52, Sigma: 0.05, Kappa: 0.0004, PeakN: 48.7, PeakX: 228, RelErrRMS: 0.04}, Expect: 200, Headroom: 1.25, Passed: true}
+		Bottleneck: "checkout", BottleneckWhy: "its p95 400ms against the SLO 100ms", USL: &results.USL{Lambda: 52, Sigma: 0.05, Kappa: 0.0004, PeakN: 48.7, PeakX: 228, RelErrRMS: 0.04}, Expect: 200, Headroom: 1.25, Passed: true}
 	return &Report{Title: "probe: demo-shop on staging", Generated: t0, Runs: []results.Run{flow, health},
 		Summaries: []*results.Summary{fixtureSummary(30, true)}, Gates: []*results.Gate{g}, Drills: []*results.Drill{d}}
 }

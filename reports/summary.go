@@ -92,15 +92,10 @@ func errorsText(e results.Endpoint) string {
 	return fmt.Sprintf("%d (%.2f%%)", e.Errors, e.ErrorRate()*100)
 }
 
-// short writes a latency with three significant digits.
+// short writes a latency as results.Short does, and no latency as "-".
 func short(d time.Duration) string {
-	switch {
-	case d == 0:
+	if d == 0 {
 		return "-"
-	case d < time.Millisecond:
-		return fmt.Sprintf("%dµs", d.Microseconds())
-	case d < time.Second:
-		return fmt.Sprintf("%.3gms", float64(d)/float64(time.Millisecond))
 	}
-	return fmt.Sprintf("%.3gs", d.Seconds())
+	return results.Short(d)
 }

@@ -25,13 +25,16 @@ type Drill struct {
 	// HighestGood is the highest rate per second that held the SLO.
 	HighestGood float64 `json:"highest_good"`
 	// Knee is the rate after which latency climbs faster than load.
-	Knee       float64 `json:"knee"`
-	Limit      Limit   `json:"limit"`                // what ended the drill
-	Bottleneck string  `json:"bottleneck,omitempty"` // endpoint whose latency broke first
-	USL        *USL    `json:"usl,omitempty"`
-	Expect     float64 `json:"expect,omitempty"`
-	Headroom   float64 `json:"headroom,omitempty"` // HighestGood / Expect
-	Passed     bool    `json:"passed"`
+	Knee  float64 `json:"knee"`
+	Limit Limit   `json:"limit"` // what ended the drill
+	// Bottleneck is the endpoint (or journey step) furthest over the SLO at
+	// the first bad step; BottleneckWhy says by what.
+	Bottleneck    string  `json:"bottleneck,omitempty"`
+	BottleneckWhy string  `json:"bottleneck_why,omitempty"`
+	USL           *USL    `json:"usl,omitempty"`
+	Expect        float64 `json:"expect,omitempty"`
+	Headroom      float64 `json:"headroom,omitempty"` // HighestGood / Expect
+	Passed        bool    `json:"passed"`
 }
 
 // DrillStep is one rate held for a while.

@@ -122,3 +122,15 @@ func (h *Histogram) UnmarshalJSON(b []byte) error {
 	h.h = d
 	return nil
 }
+
+// Short writes a latency with the three significant digits a Histogram
+// holds: "70.015ms" says more than was measured.
+func Short(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%.3gms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.3gs", d.Seconds())
+}

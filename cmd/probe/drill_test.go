@@ -59,6 +59,7 @@ func TestDrill(t *testing.T) {
 		}},
 		{"names the one slow route", capacity("api.product", 1, 20*time.Millisecond), nil, 0, func(t *testing.T, d results.Drill) {
 			assert.Equal(t, "product", d.Bottleneck)
+			assert.Regexp(t, `^(its p95 .* against the SLO|none broke the SLO; the slowest)`, d.BottleneckWhy)
 			assert.Equal(t, results.LimitTarget, d.Limit)
 		}},
 		{"expectation not met", capacity("*", 4, 20*time.Millisecond), []string{"--expect", "400/s"}, 1, func(t *testing.T, d results.Drill) {
