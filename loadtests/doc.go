@@ -14,7 +14,8 @@
 // limit. A test whose load fits one processor runs on one until its
 // goroutines wait for it (procs.go). OptionsFor is the one place the rules
 // of sending load live (protected environments, headers, variables,
-// redaction), for every command that sends it.
+// redaction), for every command that sends it. Its live Prometheus metrics
+// and their bounded push to a Pushgateway are in metrics.go.
 //
 // Journeys (journey.go) are virtual users in the same open model: their
 // Pacer hands out the profile's arrivals and the users' due steps, the

@@ -1,7 +1,13 @@
 package loadtests
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/push"
 )
 
 // Metrics are a load test's live Prometheus metrics. Labels come from a known
@@ -51,6 +57,32 @@ func (m *Metrics) Register(reg prometheus.Registerer) error {
 		if err := reg.Register(c); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// pushTimeout bounds a push: a Pushgateway that accepted the connection and
+// never answered held probe load after its test, with nothing printed,
+// until it was killed.
+var pushTimeout = 10 * time.Second
+
+// Push sends what g gathers to the Pushgateway at url, as job probe_load
+// with the run named by instance (the metrics carry loadtest and env
+// themselves, and the grouping key must not repeat them). It takes at most
+// pushTimeout. A test that was interrupted still pushes what it measured:
+// a ctx already done when Push starts does not cancel it.
+func Push(ctx context.Context, url string, g prometheus.Gatherer, instance string) error {
+	if ctx.Err() != nil {
+		ctx = context.WithoutCancel(ctx)
+	}
+	ctx, cancel := context.WithTimeout(ctx, pushTimeout)
+	defer cancel()
+	err := push.New(url, "probe_load").Gatherer(g).Grouping("instance", instance).PushContext(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("push to the Pushgateway at %s: no answer within %s", url, pushTimeout)
+	}
+	if err != nil {
+		return fmt.Errorf("push to the Pushgateway at %s: %w", url, err)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +17,6 @@ import (
 	"github.com/probe-dev/probe/suite"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/prometheus/client_golang/prometheus/push"
 	"github.com/spf13/cobra"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -166,15 +164,6 @@ func (lr loadRun) run(cmd *cobra.Command, log *slog.Logger) (*results.Summary, e
 	if err != nil {
 		return nil, err
 	}
-	if lr.pushgateway != "" {
-		// The metrics carry loadtest and env themselves; the grouping key
-		// must not repeat them, so the run is named by instance.
-		instance := strings.TrimSuffix(filepath.Base(path), ".json")
-		if err := push.New(lr.pushgateway, "probe_load").Gatherer(reg).
-			Grouping("instance", instance).PushContext(context.WithoutCancel(ctx)); err != nil {
-			log.Error("push to pushgateway", "url", lr.pushgateway, "err", err)
-		}
-	}
 	out := cmd.OutOrStdout()
 	if err := reports.SummaryText(out, sum, isTerminal(out)); err != nil {
 		return sum, err
@@ -183,6 +172,14 @@ func (lr loadRun) run(cmd *cobra.Command, log *slog.Logger) (*results.Summary, e
 	r := &reports.Report{Title: fmt.Sprintf("probe load %s on %s", lr.lt.Name, o.Env), Generated: time.Now(), Summaries: []*results.Summary{sum}}
 	if err := announceReports(out, lr.outDir, lr.formats, r); err != nil {
 		return sum, err
+	}
+	if lr.pushgateway != "" {
+		// After the report, so a slow Pushgateway holds nothing a person
+		// reads; a failed push loses nothing the summary does not hold, so
+		// it is logged and leaves the exit alone.
+		if err := loadtests.Push(ctx, lr.pushgateway, reg, strings.TrimSuffix(filepath.Base(path), ".json")); err != nil {
+			log.Error("metrics not pushed", "err", err)
+		}
 	}
 	return sum, lr.outcome(cmd, sum, hist)
 }
