@@ -275,3 +275,28 @@ func TestFailedDrillFailsEveryFormat(t *testing.T) {
 	d.Passed, d.Expect = true, 0
 	assert.True(t, strings.HasPrefix(r.Verdict(), "PASS"), r.Verdict())
 }
+
+// TestSummarySaysWhenNothingJudges: a load test without thresholds passes
+// whatever it measured, and its summary says so; with thresholds it does not.
+func TestSummarySaysWhenNothingJudges(t *testing.T) {
+	const note = "no thresholds: errors and latency are not judged"
+	for _, tc := range []struct {
+		name       string
+		thresholds bool
+	}{{"none", false}, {"some", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := fixtureSummary(3, true)
+			if !tc.thresholds {
+				s.Thresholds = nil
+			}
+			require.NotEqual(t, tc.thresholds, len(s.Thresholds) == 0, "the fixture has thresholds")
+			var b strings.Builder
+			require.NoError(t, SummaryText(&b, s, false))
+			if tc.thresholds {
+				assert.NotContains(t, b.String(), note)
+			} else {
+				assert.Contains(t, b.String(), note)
+			}
+		})
+	}
+}

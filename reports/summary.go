@@ -69,6 +69,10 @@ func SummaryText(w io.Writer, s *results.Summary, colour bool) error {
 		if err := tw.Flush(); err != nil {
 			return fmt.Errorf("write summary: %w", err)
 		}
+	} else {
+		// A run of all errors passed without a word: say that nothing
+		// judged it.
+		b.WriteString("\nno thresholds: errors and latency are not judged (add thresholds: to the load test)\n")
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write summary: %w", err)
