@@ -65,6 +65,10 @@ type Progress struct {
 	Spent, Budget   time.Duration
 	Looked          bool // a look was made after this pair
 	Undecided       int  // findings still undecided at the last look
+	// OverBudget is set on the first pair when the budget holds fewer
+	// pairs of its length than the pilot needs before any look: the gate
+	// runs the pilot anyway (fewer pairs cannot judge), past the budget.
+	OverBudget bool
 }
 
 // Bounds of planned blocks. MinBlock is also the shortest block a caller
@@ -136,10 +140,12 @@ func Run(ctx context.Context, r Runner, d Design, o Options) (*results.Gate, err
 		}
 		ps = append(ps, statsOf(p))
 		k := len(ps)
+		pr := Progress{Pairs: k, Spent: spent, Budget: d.MaxDuration}
 		if at == nil {
 			at = schedule(d.Pilot, maxPairs(d, took))
+			pr.OverBudget = d.MaxPairs == 0 && time.Duration(at[len(at)-1])*took > d.MaxDuration
 		}
-		pr := Progress{Pairs: k, MaxPairs: at[len(at)-1], Spent: spent, Budget: d.MaxDuration}
+		pr.MaxPairs = at[len(at)-1]
 		var lk look
 		if k == at[next] {
 			lk = lookAt(o, at, next)

@@ -281,3 +281,30 @@ func TestFamily(t *testing.T) {
 		})
 	}
 }
+
+// TestRunPilotOverBudget: a budget that holds fewer pairs than the pilot is
+// said to be overrun on the first pair, and only then; the pilot still runs.
+func TestRunPilotOverBudget(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		budget time.Duration
+		over   bool
+	}{
+		{"five pairs of 2s in 10s", 10 * time.Second, true},
+		{"six pairs fit in 12s", 12 * time.Second, false},
+		{"the default budget", 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var seen []Progress
+			g, err := Run(context.Background(), newLognormal(5, nil), Design{Rand: rand.New(rand.NewPCG(1, 2)), Block: time.Second, MaxDuration: tc.budget,
+				Progress: func(p Progress) { seen = append(seen, p) }}, Options{})
+			require.NoError(t, err)
+			require.NotEmpty(t, seen)
+			assert.Equal(t, tc.over, seen[0].OverBudget)
+			for _, p := range seen[1:] {
+				assert.False(t, p.OverBudget, "said once, on the first pair")
+			}
+			assert.GreaterOrEqual(t, g.Pairs, 6, "the pilot runs whatever the budget")
+		})
+	}
+}

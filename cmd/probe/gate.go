@@ -468,6 +468,10 @@ func (sg sideBySideGate) run(ctx context.Context, d gate.Design, o gate.Options)
 		}
 	}
 	d.Progress = func(p gate.Progress) {
+		if p.OverBudget {
+			fmt.Fprintf(sg.progress, "the first pair took %s: --max-duration %s holds fewer pairs than the %d the gate needs before it can judge; running %d (about %s of load)\n",
+				p.Spent.Round(time.Second), p.Budget, p.MaxPairs, p.MaxPairs, (time.Duration(p.MaxPairs) * p.Spent).Round(time.Second))
+		}
 		line := fmt.Sprintf("pair %d of at most %d (%s of %s of load)", p.Pairs, p.MaxPairs, p.Spent.Round(time.Second), p.Budget)
 		if p.Looked {
 			line += fmt.Sprintf(": looked, %d %s undecided", p.Undecided, plural(p.Undecided, "finding", "findings"))
