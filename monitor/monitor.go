@@ -247,6 +247,11 @@ func (m *Monitor) checks(s *suite.Suite) []check {
 			m.log.Error("skip check", "scenario", sc.Name, "env", env, "err", err)
 			continue
 		}
+		if iv := sc.Schedule.Interval.Std(); iv < time.Second {
+			// Allowed (the tests probe every few milliseconds), but 10ms
+			// written for 10m hammers the target, so it is said.
+			m.log.Warn("check runs more than once a second: was the interval meant in seconds or minutes?", "scenario", sc.Name, "env", env, "interval", iv)
+		}
 		out = append(out, check{sc: sc, target: t})
 		m.metrics.initCheck(sc.Name, env, sc.Kind)
 		m.mu.Lock()

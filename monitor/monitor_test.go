@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -375,4 +376,28 @@ func TestReloadWhileThePageIsRead(t *testing.T) {
 	readers.Wait()
 	cancel()
 	require.NoError(t, <-done)
+}
+
+// TestSubSecondIntervalSaid: a check scheduled more often than once a second
+// (10ms written for 10m) is warned of, each environment; others are not.
+func TestSubSecondIntervalSaid(t *testing.T) {
+	for _, tc := range []struct {
+		interval string
+		warned   bool
+	}{{"10ms", true}, {"999ms", true}, {"1s", false}, {"10m", false}} {
+		t.Run(tc.interval, func(t *testing.T) {
+			var logs strings.Builder
+			s := loadSuite(t, "http://127.0.0.1:1", "  - {name: c, kind: http, schedule: {interval: "+tc.interval+"}, request: {url: /}}\n")
+			m, err := New(Config{Suite: s}, &scripted{script: []results.Status{results.Pass}}, openStore(t, filepath.Join(t.TempDir(), "h.db")),
+				slog.New(slog.NewTextHandler(&logs, nil)))
+			require.NoError(t, err)
+			require.Len(t, m.checks(s), 1)
+			if tc.warned {
+				assert.Contains(t, logs.String(), `msg="check runs more than once a second`)
+				assert.Contains(t, logs.String(), "scenario=c env=dev interval="+tc.interval)
+			} else {
+				assert.NotContains(t, logs.String(), "more than once a second")
+			}
+		})
+	}
 }
