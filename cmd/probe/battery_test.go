@@ -123,6 +123,8 @@ func TestBadInputBattery(t *testing.T) {
 		{name: "load --shard of too many", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --shard 0/9223372036854775807 --out {dir}/o", code: 2,
 			stderr: `shard "0/9223372036854775807": at most 1000 shards`, gone: []string{"o"}},
 		{name: "gate --runs 0", files: ok, args: "gate lt --suite {dir}/s.yaml --baseline-url {url} --candidate-url {url} --runs 0", code: 2, stderr: "--runs 0: must be at least 1"},
+		{name: "run --recheck 10ms", files: ok, args: "run --suite {dir}/s.yaml --recheck 10ms --history {dir}/h.db", code: 2, // a failing target checked 100 times a second
+			stderr: "--recheck 10ms: at least 1s, or leave it out", gone: []string{"h.db"}},
 		{name: "run --http-slots -1", files: ok, args: "run --suite {dir}/s.yaml --http-slots -1 --history {dir}/h.db", code: 2, stderr: "--http-slots -1: must be at least 1"},
 		{name: "load --pushgateway without scheme", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --pushgateway 127.0.0.1:9091", code: 2,
 			stderr: `--pushgateway: "127.0.0.1:9091" is not an absolute http(s) URL`},

@@ -44,7 +44,14 @@ owns a history file; exit 3 when runs could not be stored.`,
 		Example: `  probe run --suite examples/shop --env dev
   probe run --env staging --env prod --base-url staging=http://127.0.0.1:9000`,
 		Args: argsBetween(0, 0),
-		RunE: func(cmd *cobra.Command, _ []string) error { return runDaemon(cmd, log, f) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The monitor takes any recheck (its tests use milliseconds); from
+			// the command line, under a second is a failing target hammered.
+			if f.recheck > 0 && f.recheck < time.Second {
+				return usageError{fmt.Errorf("--recheck %s: at least 1s, or leave it out for a quarter of each check's interval", f.recheck)}
+			}
+			return runDaemon(cmd, log, f)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.suitePath, "suite", ".", "suite folder or file")
@@ -54,7 +61,7 @@ owns a history file; exit 3 when runs could not be stored.`,
 	fl.StringVar(&f.history, "history", store.DefaultPath, "SQLite file of the run history")
 	fl.StringVar(&f.artifacts, "artifacts", filepath.Join(".probe", "artifacts"), "folder for failure screenshots and pages")
 	fl.StringVar(&f.browserPath, "browser", "", "Chromium to run browser flows with (default: chromium on PATH)")
-	fl.DurationVar(&f.recheck, "recheck", 0, "how soon a failing check runs again (default: a quarter of its interval, at least 5s)")
+	fl.DurationVar(&f.recheck, "recheck", 0, "how soon a failing check runs again, at least 1s (default: a quarter of its interval, at least 5s)")
 	fl.DurationVar(&f.retention, "retention", 90*24*time.Hour, "forget runs older than this at start (0 keeps all)")
 	fl.IntVar(&f.browsers, "browser-slots", 2, "browser flows at once")
 	fl.IntVar(&f.https, "http-slots", 32, "HTTP checks at once")
