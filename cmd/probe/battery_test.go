@@ -123,6 +123,13 @@ func TestBadInputBattery(t *testing.T) {
 		{name: "load --shard of too many", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --shard 0/9223372036854775807 --out {dir}/o", code: 2,
 			stderr: `shard "0/9223372036854775807": at most 1000 shards`, gone: []string{"o"}},
 		{name: "gate --runs 0", files: ok, args: "gate lt --suite {dir}/s.yaml --baseline-url {url} --candidate-url {url} --runs 0", code: 2, stderr: "--runs 0: must be at least 1"},
+		{name: "demo-target --addr with a port out of range", args: "demo-target --addr 127.0.0.1:99999", code: 2, stderr: `--addr "127.0.0.1:99999": the port must be a number from 0 to 65535`},
+		{name: "demo-target --addr without a port", args: "demo-target --addr 127.0.0.1", code: 2, stderr: `--addr "127.0.0.1": want host:port`},
+		{name: "demo-target --addr empty", args: "demo-target --addr=", code: 2, stderr: `--addr "": want host:port`},
+		{name: "run --listen with a named port", files: ok, args: "run --suite {dir}/s.yaml --listen 127.0.0.1:http-alt --history {dir}/h.db", code: 2,
+			stderr: `--listen "127.0.0.1:http-alt": the port must be a number`, gone: []string{"h.db"}},
+		{name: "load --metrics-addr port out of range", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --metrics-addr :70000 --out {dir}/o", code: 2,
+			stderr: `--metrics-addr ":70000": the port must be a number from 0 to 65535`, gone: []string{"o"}},
 		{name: "run --recheck 10ms", files: ok, args: "run --suite {dir}/s.yaml --recheck 10ms --history {dir}/h.db", code: 2, // a failing target checked 100 times a second
 			stderr: "--recheck 10ms: at least 1s, or leave it out", gone: []string{"h.db"}},
 		{name: "run --http-slots -1", files: ok, args: "run --suite {dir}/s.yaml --http-slots -1 --history {dir}/h.db", code: 2, stderr: "--http-slots -1: must be at least 1"},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -108,8 +109,9 @@ func countFlags(fl *pflag.FlagSet, names ...string) {
 
 // checkFlags holds for every command: a number is finite (NaN or Inf would
 // plan nothing or loop forever), a count flag is at least 1, a duration is
-// not negative, and a URL flag (--*-url, --pushgateway) is an absolute
-// http(s) URL (ENV=URL for the repeatable ones).
+// not negative, a URL flag (--*-url, --pushgateway) is an absolute
+// http(s) URL (ENV=URL for the repeatable ones), and a listen address
+// (--addr, --listen, --*-addr) is host:port.
 func checkFlags(fl *pflag.FlagSet) error {
 	var err error
 	fl.VisitAll(func(f *pflag.Flag) {
@@ -135,8 +137,30 @@ func checkFlags(fl *pflag.FlagSet) error {
 		if err == nil && (strings.HasSuffix(f.Name, "-url") || f.Name == "pushgateway") {
 			err = checkURLFlag(f)
 		}
+		if err == nil && (f.Name == "addr" || f.Name == "listen" || strings.HasSuffix(f.Name, "-addr")) {
+			err = checkAddrFlag(f)
+		}
 	})
 	return err
+}
+
+// checkAddrFlag holds a listen address to host:port with a port of 0–65535,
+// so a mistyped one is bad input, not a server that could not start; an
+// empty one is refused where it is not the flag's "off" (net.Listen would
+// take "" as every interface, on any port).
+func checkAddrFlag(f *pflag.Flag) error {
+	v := f.Value.String()
+	if v == "" && f.DefValue == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return usageError{fmt.Errorf("--%s %q: want host:port, like 127.0.0.1:8080", f.Name, v)}
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return usageError{fmt.Errorf("--%s %q: the port must be a number from 0 to 65535", f.Name, v)}
+	}
+	return nil
 }
 
 func checkURLFlag(f *pflag.Flag) error {
