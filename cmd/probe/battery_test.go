@@ -122,6 +122,10 @@ func TestBadInputBattery(t *testing.T) {
 		{name: "drill --max-workers 0", files: ok, args: "drill lt --env dev --suite {dir}/s.yaml --max-workers 0", code: 2, stderr: "--max-workers 0: must be at least 1"},
 		{name: "load --shard of too many", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --shard 0/9223372036854775807 --out {dir}/o", code: 2,
 			stderr: `shard "0/9223372036854775807": at most 1000 shards`, gone: []string{"o"}},
+		{name: "gate --alpha 0", files: ok, args: "gate lt --suite {dir}/s.yaml --baseline-url {url} --candidate-url {url} --alpha 0", code: 2, // it meant the default
+			stderr: "--alpha 0: want a rate above 0 and below 0.5 (default 0.01)"},
+		{name: "gate --alpha 2", files: ok, args: "gate lt --suite {dir}/s.yaml --baseline-url {url} --candidate-url {url} --alpha 2", code: 2,
+			stderr: "--alpha 2: want a rate above 0 and below 0.5"},
 		{name: "gate --runs 0", files: ok, args: "gate lt --suite {dir}/s.yaml --baseline-url {url} --candidate-url {url} --runs 0", code: 2, stderr: "--runs 0: must be at least 1"},
 		{name: "demo-target --addr with a port out of range", args: "demo-target --addr 127.0.0.1:99999", code: 2, stderr: `--addr "127.0.0.1:99999": the port must be a number from 0 to 65535`},
 		{name: "demo-target --addr without a port", args: "demo-target --addr 127.0.0.1", code: 2, stderr: `--addr "127.0.0.1": want host:port`},

@@ -151,6 +151,11 @@ func runGate(cmd *cobra.Command, log *slog.Logger, args []string, f gateFlags) e
 // spec's prefix, so a scenario's steps are named as in the suite.
 func (f gateFlags) gateOptions(spec *scopedSpec) (gate.Options, error) {
 	o := gate.Options{Alpha: f.alpha, Endpoints: map[string]gate.Effect{}}
+	if f.alpha <= 0 || f.alpha >= 0.5 {
+		// 0 would fall back to the default without a word; the package's
+		// own message does not name the flag.
+		return o, usageError{fmt.Errorf("--alpha %g: want a rate above 0 and below 0.5 (default %g)", f.alpha, gate.DefaultAlpha)}
+	}
 	prefix := ""
 	if spec != nil {
 		prefix = spec.prefix
