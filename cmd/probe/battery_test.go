@@ -117,7 +117,13 @@ func TestBadInputBattery(t *testing.T) {
 			stderr: "p95=0s: want a latency above 0, or leave p95 out for an SLO of errors only", gone: []string{"d"}},
 		{name: "drill --step with --factor", files: ok, args: "drill lt --env dev --suite {dir}/s.yaml --step 10/s --factor 2", code: 2, stderr: "--step and --factor: give one"},
 		{name: "drill --slo key twice", files: ok, args: "drill lt --env dev --suite {dir}/s.yaml --slo p95=1s,p95=2s", code: 2, stderr: "p95 is given twice"},
-		{name: "gate --rate-scale 0", files: ok, args: "gate lt --suite {dir}/s.yaml --baseline-url {url} --candidate-url {url} --rate-scale 0", code: 2, stderr: "--rate-scale 0: must be a number above 0"},
+		{name: "gate --rate-scale 0", files: ok, args: "gate lt --suite {dir}/s.yaml --baseline-url {url} --candidate-url {url} --rate-scale 0", code: 2, stderr: "--rate-scale 0: must be above 0"},
+		{name: "load --duration 0s", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --duration 0s --out {dir}/o", code: 2, // it ran the profile as written
+			stderr: "--duration 0s: must be above 0 (leave the flag out for its default)", gone: []string{"o"}},
+		{name: "gate --block 0s", files: ok, args: "gate lt --suite {dir}/s.yaml --baseline-url {url} --candidate-url {url} --block 0s", code: 2, // it planned the block
+			stderr: "--block 0s: must be above 0"},
+		{name: "drill --factor 0", files: ok, args: "drill lt --env dev --suite {dir}/s.yaml --factor 0 --out {dir}/d", code: 2, // it stepped by --step
+			stderr: "--factor 0: must be above 1", gone: []string{"d"}},
 		{name: "load --connections 0", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --connections 0", code: 2, stderr: "--connections 0: must be at least 1"},
 		{name: "drill --max-workers 0", files: ok, args: "drill lt --env dev --suite {dir}/s.yaml --max-workers 0", code: 2, stderr: "--max-workers 0: must be at least 1"},
 		{name: "load --shard of too many", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --shard 0/9223372036854775807 --out {dir}/o", code: 2,

@@ -58,6 +58,7 @@ does not, 3 when the generator was the limit.`,
 	fl.StringVar(&f.expect, "expect", "", "pass only when the highest good rate reaches this, like 400/s")
 	fl.Uint64Var(&f.maxWorkers, "max-workers", 10_000, "most requests in flight at once")
 	countFlags(fl, "max-workers")
+	positiveFlags(fl, "step-duration")
 	fl.BoolVar(&f.allowProtected, "allow-protected", false, "allow a protected environment, capped at its max_rate")
 	fl.StringVar(&f.outDir, "out", filepath.Join(".probe", "drill"), "folder for the drill's JSON")
 	return cmd
@@ -82,7 +83,7 @@ func (f drillFlags) config(cmd *cobra.Command) (drill.Config, error) {
 	if fl.Changed("step") && fl.Changed("factor") {
 		return cfg, usageError{errors.New("--step and --factor: give one, the rate grows by adding a step or by multiplying by a factor")}
 	}
-	if f.factor == 0 {
+	if !fl.Changed("factor") {
 		if cfg.Step, err = parseRate("step", f.step); err != nil {
 			return cfg, err
 		}
@@ -99,9 +100,6 @@ func (f drillFlags) config(cmd *cobra.Command) (drill.Config, error) {
 	}
 	if cfg.SLOP95, cfg.SLOErrors, err = parseSLO(f.slo); err != nil {
 		return cfg, err
-	}
-	if f.stepDuration <= 0 {
-		return cfg, usageError{fmt.Errorf("--step-duration must be above 0")}
 	}
 	if cfg.Max < cfg.Start {
 		return cfg, usageError{fmt.Errorf("--max %s is below --start %s: the drill would have no step to run", f.max, f.start)}

@@ -104,6 +104,7 @@ func (f *gateFlags) register(fl *pflag.FlagSet) {
 	_ = fl.MarkDeprecated("auto-extend", "the gate is sequential now and runs until it decides or --max-duration is spent")
 	fl.StringVar(&f.outDir, "out", filepath.Join(".probe", "gate"), "folder for reports")
 	fl.StringVar(&f.report, "report", "", "also write reports under --out: a list of text,html,md,junit,json")
+	positiveFlags(fl, "max-duration", "block", "rate-scale")
 }
 
 // runGate is probe gate: saved summaries, or two builds side by side.
@@ -389,12 +390,8 @@ func sideBySide(cmd *cobra.Command, log *slog.Logger, name string, f gateFlags) 
 	switch {
 	case f.pairs < 0:
 		return nil, usageError{fmt.Errorf("--pairs %d: must be at least 0 (0: what --max-duration holds)", f.pairs)}
-	case f.maxDuration <= 0:
-		return nil, usageError{fmt.Errorf("--max-duration %s: must be above 0", f.maxDuration)}
 	case f.block != 0 && f.block < gate.MinBlock:
 		return nil, usageError{fmt.Errorf("--block %s: want at least %s, so a block holds requests to judge (or leave it out to plan it)", f.block, gate.MinBlock)}
-	case f.rateScale <= 0:
-		return nil, usageError{fmt.Errorf("--rate-scale %g: must be a number above 0", f.rateScale)}
 	}
 	s, err := suite.Load(f.suitePath)
 	if err != nil {

@@ -124,7 +124,7 @@ loadtests:
 		{[]string{"gate", "shop", "--suite", suitePath, "--baseline-url", "http://127.0.0.1:1", "--candidate-url", "http://127.0.0.1:2", "--min-effect", "10%", "--min-delta", "prodct=5ms"}, 2,
 			`--min-delta "prodct=5ms": the gate judges no endpoint "prodct"; the suite's endpoints are`},
 		{[]string{"gate", "shop", "--suite", suitePath, "--baseline-url", "http://127.0.0.1:1", "--candidate-url", "http://127.0.0.1:2", "--max-duration", "0s"}, 2, "--max-duration 0s: must be above 0"},
-		{[]string{"gate", "shop", "--suite", suitePath, "--baseline-url", "http://127.0.0.1:1", "--candidate-url", "http://127.0.0.1:2", "--rate-scale", "0"}, 2, "--rate-scale 0: must be a number above 0"},
+		{[]string{"gate", "shop", "--suite", suitePath, "--baseline-url", "http://127.0.0.1:1", "--candidate-url", "http://127.0.0.1:2", "--rate-scale", "0"}, 2, "--rate-scale 0: must be above 0"},
 		{[]string{"gate", "shop", "--suite", suitePath, "--baseline-url", "http://127.0.0.1:1", "--candidate-url", "http://127.0.0.1:2", "--block", "1ns"}, 2, "--block 1ns: want at least 1s"},
 		{[]string{"gate", "shop", "--suite", suitePath, "--baseline-url", "http://127.0.0.1:1", "--candidate-url", "http://127.0.0.1:2", "--warmup", "-1s"}, 2, "--warmup -1s: must not be negative"},
 		{[]string{"gate"}, 2, "give LOADTEST --baseline-url URL --candidate-url URL, or --baseline FILE --candidate FILE"},

@@ -63,6 +63,7 @@ the target is unreachable before the start.`,
 	fl.Uint64Var(&f.maxWorkers, "max-workers", 10_000, "most requests in flight at once; beyond it requests are sent late, and counted so")
 	fl.IntVar(&f.connections, "connections", 10_000, "most connections to the target at once")
 	countFlags(fl, "max-workers", "connections")
+	positiveFlags(fl, "rate-scale", "duration") // 0 would mean "as written" to OptionsFor
 	fl.StringVar(&f.report, "report", "", "also write reports under --out: a list of "+strings.Join(reports.Formats, ","))
 	fl.BoolVar(&f.allowProtected, "allow-protected", false, "allow a protected environment, still capped at its max_rate")
 	fl.BoolVar(&f.saveBaseline, "save-baseline", false, "when every threshold passes, keep this summary as the baseline for 'probe gate --baseline-from store'")
@@ -215,9 +216,6 @@ func (lr loadRun) outcome(cmd *cobra.Command, sum *results.Summary, hist *store.
 // loadOptions turns the flags of probe load into run options: the suite's
 // rules (loadtests.OptionsFor), then the generator's knobs.
 func loadOptions(s *suite.Suite, lt *suite.LoadTest, env string, f loadFlags, log *slog.Logger) (loadtests.Options, error) {
-	if f.rateScale <= 0 { // 0 would mean "as written" to OptionsFor
-		return loadtests.Options{}, usageError{fmt.Errorf("--rate-scale %g: must be above 0", f.rateScale)}
-	}
 	o, err := loadtests.OptionsFor(s, lt, env, loadtests.Overrides{BaseURL: f.baseURL, AllowProtected: f.allowProtected,
 		RateScale: f.rateScale, Duration: f.duration})
 	if err != nil {

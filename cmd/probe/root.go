@@ -98,17 +98,28 @@ func argsBetween(lo, hi int) cobra.PositionalArgs {
 // who wrote 0 meant.
 const atLeastOne = "probe-at-least-one"
 
+// aboveZero is the annotation of a number or duration flag that must be
+// above 0 when given: 0 is read as "the default" (--duration 0s ran the
+// profile as written) or plans nothing.
+const aboveZero = "probe-above-zero"
+
 // countFlags marks the named count flags of fl as atLeastOne.
-func countFlags(fl *pflag.FlagSet, names ...string) {
+func countFlags(fl *pflag.FlagSet, names ...string) { mark(fl, atLeastOne, names) }
+
+// positiveFlags marks the named flags of fl as aboveZero.
+func positiveFlags(fl *pflag.FlagSet, names ...string) { mark(fl, aboveZero, names) }
+
+func mark(fl *pflag.FlagSet, annotation string, names []string) {
 	for _, n := range names {
-		if err := fl.SetAnnotation(n, atLeastOne, []string{"true"}); err != nil {
+		if err := fl.SetAnnotation(n, annotation, []string{"true"}); err != nil {
 			panic(err) // a flag name misspelt in the code
 		}
 	}
 }
 
 // checkFlags holds for every command: a number is finite (NaN or Inf would
-// plan nothing or loop forever), a count flag is at least 1, a duration is
+// plan nothing or loop forever), a count flag is at least 1, a positive flag
+// is above 0, a duration is
 // not negative, a URL flag (--*-url, --pushgateway) is an absolute
 // http(s) URL (ENV=URL for the repeatable ones), and a listen address
 // (--addr, --listen, --*-addr) is host:port.
@@ -132,6 +143,15 @@ func checkFlags(fl *pflag.FlagSet) error {
 		if _, count := f.Annotations[atLeastOne]; count {
 			if x, perr := strconv.ParseInt(v, 10, 64); perr == nil && x < 1 {
 				err = usageError{fmt.Errorf("--%s %s: must be at least 1", f.Name, v)}
+			}
+		}
+		if _, positive := f.Annotations[aboveZero]; positive && err == nil {
+			x, perr := strconv.ParseFloat(v, 64)
+			if d, derr := time.ParseDuration(v); derr == nil {
+				x, perr = float64(d), nil
+			}
+			if perr == nil && x <= 0 {
+				err = usageError{fmt.Errorf("--%s %s: must be above 0 (leave the flag out for its default)", f.Name, v)}
 			}
 		}
 		if err == nil && (strings.HasSuffix(f.Name, "-url") || f.Name == "pushgateway") {
