@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/probe-dev/probe/suite"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/push"
 )
@@ -78,11 +79,13 @@ func Push(ctx context.Context, url string, g prometheus.Gatherer, instance strin
 	ctx, cancel := context.WithTimeout(ctx, pushTimeout)
 	defer cancel()
 	err := push.New(url, "probe_load").Gatherer(g).Grouping("instance", instance).PushContext(ctx)
+	shown := suite.HideURLPasswords(url) // the error is logged
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("push to the Pushgateway at %s: no answer within %s", url, pushTimeout)
+		return fmt.Errorf("push to the Pushgateway at %s: no answer within %s", shown, pushTimeout)
 	}
 	if err != nil {
-		return fmt.Errorf("push to the Pushgateway at %s: %w", url, err)
+		// The library's message quotes the whole URL.
+		return fmt.Errorf("push to the Pushgateway at %s: %s", shown, suite.HideURLPasswords(err.Error()))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,4 +85,18 @@ func TestPushRefused(t *testing.T) {
 	err := Push(t.Context(), srv.URL, prometheus.NewRegistry(), "x")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "push to the Pushgateway at "+srv.URL)
+}
+
+// TestPushErrorHidesPassword: a Pushgateway URL's password is not in the
+// error, which is logged.
+func TestPushErrorHidesPassword(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	u := strings.Replace(srv.URL, "http://", "http://probe:gw-secret-9@", 1)
+	err := Push(t.Context(), u, prometheus.NewRegistry(), "x")
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "gw-secret-9")
+	assert.Contains(t, err.Error(), "http://probe:[redacted]@")
 }

@@ -267,6 +267,23 @@ func TestRedactorWith(t *testing.T) {
 	assert.Equal(t, "keep", none.Redact("keep"))
 }
 
+// TestRedactURLPassword: a URL's password is hidden whether or not the suite
+// declares it (a --base-url, a Pushgateway), and nothing else of the URL.
+func TestRedactURLPassword(t *testing.T) {
+	var none *Redactor
+	for _, tc := range []struct{ in, want string }{
+		{"GET http://user:pw@127.0.0.1:8080/api?x=1", "GET http://user:" + Redacted + "@127.0.0.1:8080/api?x=1"},
+		{"https://:tok@h/ and ftp://a:b@c", "https://:" + Redacted + "@h/ and ftp://a:" + Redacted + "@c"},
+		{"http://user@127.0.0.1/ has no password", "http://user@127.0.0.1/ has no password"},
+		{"mail me at a:b@c", "mail me at a:b@c"},
+		{"http://127.0.0.1/a:b@c", "http://127.0.0.1/a:b@c"},
+	} {
+		assert.Equal(t, tc.want, none.Redact(tc.in), tc.in)
+		assert.Equal(t, tc.want != tc.in, none.Secret(tc.in), tc.in)
+		assert.Equal(t, tc.want, none.With("unrelated").Redact(tc.in), tc.in)
+	}
+}
+
 // TestGateEndpoints: the gate's flags are checked against these names, so
 // they must be the names its results carry.
 func TestGateEndpoints(t *testing.T) {

@@ -124,8 +124,27 @@ func (r *Redactor) With(values ...string) *Redactor {
 	return newRedactor(set)
 }
 
-// Redact returns s with every secret value replaced by [redacted].
+// urlPassword is the password of a URL's user info (scheme://user:pw@):
+// a secret whether or not the suite declares it, as in a --base-url.
+var urlPassword = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*):[^/\s@]+@`)
+
+func hasURLPassword(s string) bool {
+	return strings.Contains(s, "://") && strings.Contains(s, "@") && urlPassword.MatchString(s)
+}
+
+// HideURLPasswords returns s with the password of every URL in it replaced
+// by [redacted], for text no Redactor sees (a library's error).
+func HideURLPasswords(s string) string {
+	if hasURLPassword(s) {
+		s = urlPassword.ReplaceAllString(s, "${1}:"+Redacted+"@")
+	}
+	return s
+}
+
+// Redact returns s with every secret value, and the password of every URL
+// in it, replaced by [redacted]. r may be nil.
 func (r *Redactor) Redact(s string) string {
+	s = HideURLPasswords(s)
 	if r == nil {
 		return s
 	}
@@ -135,8 +154,11 @@ func (r *Redactor) Redact(s string) string {
 	return s
 }
 
-// Secret reports whether s holds a secret value.
+// Secret reports whether s holds a secret value or a URL's password.
 func (r *Redactor) Secret(s string) bool {
+	if hasURLPassword(s) {
+		return true
+	}
 	if r == nil {
 		return false
 	}

@@ -223,3 +223,70 @@ loadtests:
 		assert.FileExists(t, dir(f))
 	}
 }
+
+// TestURLPasswordsNeverLeave: the password of a URL's user info is a secret
+// whether or not the suite declares it: in an environment's base_url, a
+// --base-url, a gate's build URLs, a --pushgateway. Every command that
+// prints or writes what it did is run, and every byte of it grepped.
+func TestURLPasswordsNeverLeave(t *testing.T) {
+	const pw = "url-pw-R4n7-planted"
+	_, url := demotest.Start(t, demoapp.Faults{})
+	withPW := strings.Replace(url, "http://", "http://probe:"+pw+"@", 1)
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "no", http.StatusUnauthorized) // its error is logged
+	}))
+	defer refusing.Close()
+
+	root := t.TempDir()
+	suitePath := filepath.Join(root, "suite.yaml")
+	require.NoError(t, os.WriteFile(suitePath, []byte(`
+environments:
+  dev: {base_url: "`+withPW+`"}
+defaults: {retries: 0}
+scenarios:
+  - {name: health, kind: http, request: {url: /api/health}}
+  - {name: missing, kind: http, request: {url: /no-such-page}, expect: {status: 200}}
+loadtests:
+  - name: lt
+    targets: [{name: health, path: /api/health}, {name: missing, path: /no-such-page}]
+    profile: [{constant: {rate: 40/s, duration: 1s}}]
+    limits: {max_duration: 10s, max_requests: 100}
+`), 0o600))
+	var printed []string
+	probe := func(args ...string) int {
+		code, stdout, stderr := runProbe(t, args...)
+		printed = append(printed, stdout, stderr)
+		return code
+	}
+	dir := func(name string) string { return filepath.Join(root, name) }
+	require.Equal(t, 0, probe("validate", suitePath))
+	assert.Equal(t, 1, probe("check", "--env", "dev", "--suite", suitePath, "--out", dir("runs"), "--report", "text,html,md,junit,json"))
+	assert.Equal(t, 1, probe("check", "--env", "dev", "--suite", suitePath, "--base-url", withPW, "--out", dir("runs2")))
+	require.Equal(t, 0, probe("load", "lt", "--env", "dev", "--suite", suitePath, "--base-url", withPW, "--out", dir("load"), "--raw", dir("load/raw.gob"),
+		"--report", "text,html,md,junit,json", "--pushgateway", strings.Replace(refusing.URL, "http://", "http://gw:"+pw+"@", 1)))
+	gateCode := probe("gate", "lt", "--env", "dev", "--suite", suitePath, "--baseline-url", withPW, "--candidate-url", withPW,
+		"--max-duration", "3s", "--pairs", "6", "--warmup", "0s", "--out", dir("gate"), "--report", "json,md")
+	assert.Contains(t, []int{0, 1, 4}, gateCode, "identical builds; the verdict is not what this test is about")
+
+	all := strings.Join(printed, "")
+	assert.Contains(t, all, "metrics not pushed", "the refused push was logged")
+	assert.Contains(t, all, "probe:[redacted]@", "the base URL was shown, its password hidden")
+	for i, p := range printed {
+		assert.NotContains(t, p, pw, "printed output #%d", i)
+	}
+	files := 0
+	require.NoError(t, filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path == suitePath {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files++
+		assert.False(t, bytes.Contains(b, []byte(pw)), "the URL's password leaks in %s", path)
+		return nil
+	}))
+	assert.Greater(t, files, 10, "runs, reports, the summary, the raw file and the gate's reports were written")
+	assert.FileExists(t, dir("load/raw.gob"))
+}
