@@ -74,6 +74,7 @@ func block(rng *rand.Rand, n int64, eps map[string]struct {
 		s.Endpoints = append(s.Endpoints, e)
 		s.Overall.Merge(e)
 		s.Planned += n
+		s.Sent += n
 	}
 	return s
 }
@@ -171,6 +172,29 @@ func TestThroughputGate(t *testing.T) {
 	f := finding(g, "overall", "throughput")
 	require.Equal(t, results.GateFail, f.Verdict, "%+v", f)
 	assert.Equal(t, results.GateFail, g.Verdict)
+}
+
+// TestThroughputIgnoresErrors: requests that were sent and failed are the
+// errors finding's, not throughput's. Identical builds with 3% background
+// errors, one side just over the 98% bar and the other just under, failed
+// on throughput.
+func TestThroughputIgnoresErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		base, cand int64 // errors of 300 a block
+		verdict    string
+	}{
+		{"3% background errors on both", 5, 7, results.GatePass},
+		{"errors on the candidate alone", 0, 30, results.GatePass},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ps := pairs(6, map[string]spec{"a": {base: 20 * time.Millisecond, scale: 1, errors: tc.base, kind: "http_5xx"}},
+				map[string]spec{"a": {base: 20 * time.Millisecond, scale: 1, errors: tc.cand, kind: "http_5xx"}})
+			f := finding(Compare(ps, Options{}), "overall", "throughput")
+			assert.Equal(t, tc.verdict, f.Verdict, "%+v", f)
+			assert.Equal(t, "100.0% of offered", f.Candidate)
+		})
+	}
 }
 
 // flowRuns builds n runs of a two-step flow whose product step takes

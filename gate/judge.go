@@ -413,13 +413,15 @@ func rateJudgement(f results.Finding, bf, bn, cf, cn int64, scale float64, o Opt
 	return j
 }
 
-// throughput fails when the candidate could not take the offered load and the
-// baseline could.
+// throughput fails when the candidate could not take the offered load (its
+// requests or journey arrivals were not all sent: held at the in-flight
+// bound, dropped at max_users) and the baseline could. What was sent and
+// failed is the errors finding's.
 func throughput(ps []pairStat, o Options) results.Finding {
 	f := results.Finding{Endpoint: "overall", Metric: "throughput", P: 1, PAdjusted: 1, Verdict: results.GatePass}
 	var bs, bp, cs, cp int64
 	for _, p := range ps {
-		bs, bp, cs, cp = bs+p.baseServed, bp+p.basePlanned, cs+p.candServed, cp+p.candPlanned
+		bs, bp, cs, cp = bs+p.baseTaken, bp+p.basePlanned, cs+p.candTaken, cp+p.candPlanned
 	}
 	if bp == 0 || cp == 0 {
 		f.Verdict, f.Reason = results.GateInsufficient, "nothing was planned"
@@ -429,11 +431,11 @@ func throughput(ps []pairStat, o Options) results.Finding {
 	f.Baseline, f.Candidate, f.NBase, f.NCand = fmt.Sprintf("%.1f%% of offered", br*100), fmt.Sprintf("%.1f%% of offered", cr*100), bp, cp
 	switch {
 	case cr >= o.Throughput:
-		f.Reason = fmt.Sprintf("the candidate served at least %.0f%% of the offered load", o.Throughput*100)
+		f.Reason = fmt.Sprintf("the candidate took at least %.0f%% of the offered load", o.Throughput*100)
 	case br < o.Throughput:
 		f.Verdict, f.Reason = results.GateInconclusive, "neither side took the offered load: the generator or the environment is the limit"
 	default:
-		f.Verdict, f.Reason = results.GateFail, fmt.Sprintf("the candidate served %.1f%% of the offered load, the baseline %.1f%%", cr*100, br*100)
+		f.Verdict, f.Reason = results.GateFail, fmt.Sprintf("the candidate took %.1f%% of the offered load, the baseline %.1f%%", cr*100, br*100)
 	}
 	return f
 }

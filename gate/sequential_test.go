@@ -45,7 +45,7 @@ func (r *lognormalRunner) Run(ctx context.Context, b Block) (*results.Summary, e
 	}
 	r.drift += 0.01 * r.rng.NormFloat64()
 	n := int(r.rate * b.Length.Seconds())
-	s := &results.Summary{LoadTest: "lt", Env: "ci", Planned: int64(n), Duration: b.Length, SendSpan: b.Length, Overall: results.NewEndpoint("overall", "", "")}
+	s := &results.Summary{LoadTest: "lt", Env: "ci", Planned: int64(n), Sent: int64(n), Duration: b.Length, SendSpan: b.Length, Overall: results.NewEndpoint("overall", "", "")}
 	eps := make([]results.Endpoint, len(r.names))
 	for i, name := range r.names {
 		eps[i] = results.NewEndpoint(name, "GET", "/"+name)
