@@ -98,7 +98,7 @@ type pairStat struct {
 	base, cand map[string]blockStat
 	// planned and sent are for the throughput finding (load tests only).
 	basePlanned, baseTaken, candPlanned, candTaken int64
-	steps                                            bool
+	steps                                          bool
 }
 
 func statsOf(p Pair) pairStat {
