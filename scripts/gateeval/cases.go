@@ -63,6 +63,7 @@ func scale(f float64) func(*demoapp.RouteFaults) {
 var cases = []evalCase{
 	{name: "A/A: identical builds", want: "pass", goal: 0.97, maxFail: 0.01},
 	{name: "A/A, 0.1% errors on both", errors: 0.001, want: "pass", goal: 0.97, maxFail: 0.01},
+	{name: "A/A, 3% errors on both", errors: 0.03, want: "pass", goal: 0.97, maxFail: 0.01}, // throughput counted them and failed
 	{name: "A/A, a CPU hog on the machine", hog: true, want: "pass", goal: 0.97, maxFail: 0.01},
 	{name: "+10% on home (18% of traffic)", cand: map[string]func(*demoapp.RouteFaults){"home": scale(1.10)}, named: "home", truth: map[string]float64{"*": 1.10}, want: "fail", goal: 0.90},
 	{name: "+5% on the busiest (27%)", cand: map[string]func(*demoapp.RouteFaults){"api.products": scale(1.05)}, named: "products", truth: map[string]float64{"*": 1.05}, want: "fail", goal: 0.80},
