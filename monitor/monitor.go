@@ -257,7 +257,7 @@ func (m *Monitor) checks(s *suite.Suite) []check {
 		m.mu.Lock()
 		k := checkKey{sc.Name, env}
 		st := m.state[k]
-		st.kind, st.target = sc.Kind, t.BaseURL
+		st.kind, st.target = sc.Kind, s.Redactor.Redact(t.BaseURL) // the status page shows it
 		m.state[k] = st
 		m.mu.Unlock()
 	}

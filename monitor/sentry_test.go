@@ -252,3 +252,20 @@ func TestStatusPageLinksScreenshots(t *testing.T) {
 	res.Body.Close()
 	assert.NotEqual(t, 200, res.StatusCode)
 }
+
+// TestStatusPageHidesURLPassword: the status page shows each check's target,
+// and not the password of its URL (nor a declared secret in it).
+func TestStatusPageHidesURLPassword(t *testing.T) {
+	s := loadSuite(t, "http://probe:st-pw-91x@127.0.0.1:1", "  - {name: c, kind: http, request: {url: /}}\n")
+	m, err := New(Config{Suite: s}, &scripted{script: []results.Status{results.Pass}}, openStore(t, filepath.Join(t.TempDir(), "h.db")), nil)
+	require.NoError(t, err)
+	require.Len(t, m.checks(s), 1)
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/")
+	require.NoError(t, err)
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.NotContains(t, string(page), "st-pw-91x")
+	assert.Contains(t, string(page), "http://probe:[redacted]@127.0.0.1:1")
+}

@@ -118,11 +118,10 @@ func mark(fl *pflag.FlagSet, annotation string, names []string) {
 }
 
 // checkFlags holds for every command: a number is finite (NaN or Inf would
-// plan nothing or loop forever), a count flag is at least 1, a positive flag
-// is above 0, a duration is
-// not negative, a URL flag (--*-url, --pushgateway) is an absolute
-// http(s) URL (ENV=URL for the repeatable ones), and a listen address
-// (--addr, --listen, --*-addr) is host:port.
+// plan nothing or loop forever), a count flag is at least 1, a positive
+// flag is above 0, a duration is not negative, a URL flag (--*-url,
+// --pushgateway) is an absolute http(s) URL (ENV=URL for the repeatable
+// ones), and a listen address (--addr, --listen, --*-addr) is host:port.
 func checkFlags(fl *pflag.FlagSet) error {
 	var err error
 	fl.VisitAll(func(f *pflag.Flag) {
