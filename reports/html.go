@@ -8,13 +8,13 @@ import (
 	"html/template"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/suite"
 )
 
 // maxTimelinePoints bounds each plot's points, so an hour-long test stays a
@@ -120,6 +120,8 @@ type htmlRun struct {
 	FailedStep  string
 }
 
+var pngMagic = []byte("\x89PNG\r\n\x1a\n")
+
 func runView(run results.Run) htmlRun {
 	v := htmlRun{Run: run, LastAttempt: run.Last()}
 	var names []string
@@ -135,10 +137,10 @@ func runView(run results.Run) htmlRun {
 		v.Waterfall = waterfall("Steps of "+run.Scenario, names, ds, failed)
 	}
 	if a := v.LastAttempt.Screenshot(); a != "" {
-		if info, err := os.Stat(a); err == nil && info.Size() <= maxScreenshot {
-			if data, err := os.ReadFile(a); err == nil {
-				v.Screenshot = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(data))
-			}
+		// The path comes from a run file: a device would stream for ever,
+		// and a file that is not a PNG has no place in the report.
+		if data, err := suite.ReadRegular(a, maxScreenshot); err == nil && bytes.HasPrefix(data, pngMagic) {
+			v.Screenshot = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(data))
 		}
 	}
 	return v

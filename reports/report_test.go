@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -297,6 +298,31 @@ func TestSummarySaysWhenNothingJudges(t *testing.T) {
 			} else {
 				assert.Contains(t, b.String(), note)
 			}
+		})
+	}
+}
+
+// TestScreenshotOnlyPNG: the screenshot a run file names is embedded only
+// when it is a small regular PNG file; a device streams for ever, a FIFO
+// blocks, and another file has no place in a report.
+func TestScreenshotOnlyPNG(t *testing.T) {
+	png, err := os.ReadFile(filepath.Join("testdata", "failure.png"))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name     string
+		make     func(t *testing.T, path string)
+		embedded bool
+	}{
+		{"a PNG", func(t *testing.T, p string) { require.NoError(t, os.WriteFile(p, png, 0o600)) }, true},
+		{"/dev/zero", func(t *testing.T, p string) { require.NoError(t, os.Symlink("/dev/zero", p)) }, false},
+		{"a FIFO", func(t *testing.T, p string) { require.NoError(t, syscall.Mkfifo(p, 0o600)) }, false},
+		{"not a PNG", func(t *testing.T, p string) { require.NoError(t, os.WriteFile(p, []byte("root:x:0:0"), 0o600)) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), results.FailureScreenshot)
+			tc.make(t, p)
+			v := runView(results.Run{Scenario: "s", Attempts: []results.Attempt{{Status: results.Fail, Artifacts: []string{p}}}})
+			assert.Equal(t, tc.embedded, strings.HasPrefix(string(v.Screenshot), "data:image/png;base64,"), string(v.Screenshot))
 		})
 	}
 }

@@ -9,6 +9,11 @@ import (
 	"strings"
 )
 
+// MaxFileSize bounds what is read of one result file (a run, a summary, a
+// drill, a report bundle): a day-long load test's summary is about 15 MB.
+// /dev/zero given as a result file took 24 GB before it was killed.
+const MaxFileSize = 256 << 20
+
 // Schemas of the files that are not a run (runs carry a version number).
 const (
 	ReportSchema = "probe.report/v1" // a bundle of results (--report json)

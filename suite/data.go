@@ -48,7 +48,7 @@ func ReadDataFile(dir, name string) (*Dataset, error) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
-	data, err := readRegular(path, MaxDataFile)
+	data, err := ReadRegular(path, MaxDataFile)
 	if err != nil {
 		return nil, err
 	}

@@ -33,10 +33,11 @@ const (
 	MaxBodyFile = 16 << 20
 )
 
-// readRegular reads the regular file at path, up to limit bytes. A FIFO or a
-// device is refused before it is opened, so it can neither block nor stream
-// without end.
-func readRegular(path string, limit int64) ([]byte, error) {
+// ReadRegular reads the regular file at path, up to limit bytes: suite
+// files, and the result files and screenshots the commands and reports
+// read. A FIFO or a device is refused before it is opened, so it can
+// neither block nor stream without end. Its errors are ErrUnreadable.
+func ReadRegular(path string, limit int64) ([]byte, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, describeStatError(path, err)
@@ -106,5 +107,5 @@ func ReadBodyFile(dir, name string) ([]byte, error) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
-	return readRegular(path, MaxBodyFile)
+	return ReadRegular(path, MaxBodyFile)
 }

@@ -151,7 +151,7 @@ type source struct {
 }
 
 func readFile(name string) ([]byte, error) {
-	data, err := readRegular(name, maxFileSize)
+	data, err := ReadRegular(name, maxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("read suite: %w", err)
 	}

@@ -88,6 +88,14 @@ func TestBadInputBattery(t *testing.T) {
 			"      - {name: a, path: /a, weight: 9223372036854775807}\n      - {name: b, path: /b, weight: 1}\n")},
 			args: "load lt --env dev --suite {dir}/s.yaml --out {dir}/out", code: 2, stderr: "the weights add up to more than"},
 		// 7: body files and suite files that are not small regular files.
+		{name: "report of /dev/zero", files: map[string]string{"zero.json": "->/dev/zero"}, args: "report {dir}/zero.json", code: 2, // it read 24 GB and was killed
+			stderr: "zero.json is not a regular file (a device)"},
+		{name: "report of a FIFO", files: map[string]string{"fifo.json": "fifo"}, args: "report {dir}/fifo.json", code: 2, // it waited for a writer for ever
+			stderr: "fifo.json is not a regular file (a named pipe)"},
+		{name: "report merge of /dev/zero", files: map[string]string{"zero.json": "->/dev/zero"}, args: "report merge {dir}/zero.json {dir}/zero.json --out {dir}/m.json", code: 2,
+			stderr: "zero.json is not a regular file (a device)", gone: []string{"m.json"}},
+		{name: "gate of saved FIFOs", files: map[string]string{"fifo.json": "fifo"}, args: "gate --baseline {dir}/fifo.json --candidate {dir}/fifo.json", code: 2,
+			stderr: "fifo.json is not a regular file (a named pipe)"},
 		{name: "body_file linked to /dev/zero", files: map[string]string{"zero.json": "->/dev/zero", "s.yaml": withTarget(
 			"      - {name: a, path: /a, method: POST, body_file: zero.json}\n")},
 			args: "validate {dir}/s.yaml", code: 2, stderr: "zero.json is not a regular file (a device)"},

@@ -314,7 +314,7 @@ func readGateSide(path string) (*results.Summary, error) {
 	if st.IsDir() {
 		all, _ := filepath.Glob(filepath.Join(path, "*.json"))
 		for _, f := range all {
-			b, err := os.ReadFile(f)
+			b, err := suite.ReadRegular(f, results.MaxFileSize)
 			if err != nil {
 				return nil, badInput(fmt.Errorf("read %s: %w", f, err))
 			}
@@ -332,7 +332,7 @@ func readGateSide(path string) (*results.Summary, error) {
 			return nil, badInput(fmt.Errorf("%s: no run JSON files in this folder; give the --out folder of probe check or a summary file", path))
 		}
 	} else {
-		b, err := os.ReadFile(path)
+		b, err := suite.ReadRegular(path, results.MaxFileSize)
 		if err != nil {
 			return nil, badInput(fmt.Errorf("read %s: %w", path, err))
 		}
@@ -362,7 +362,7 @@ func readSummary(path string) (*results.Summary, error) {
 // readResult reads one results file of kind want; every mistake is bad
 // input that names the file, and a file of another kind says what it is.
 func readResult[T any](path string, want results.FileKind, read func(io.Reader) (T, error)) (T, error) {
-	b, err := os.ReadFile(path)
+	b, err := suite.ReadRegular(path, results.MaxFileSize)
 	if err != nil {
 		var zero T
 		return zero, badInput(fmt.Errorf("read %s: %w", want.Describe(), err))

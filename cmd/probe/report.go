@@ -40,7 +40,7 @@ requests and GitHub's job summary; JUnit has a testcase per step and threshold.`
 			}
 			r := &reports.Report{Title: title, Generated: time.Now()}
 			for _, name := range args {
-				data, err := os.ReadFile(name)
+				data, err := suite.ReadRegular(name, results.MaxFileSize)
 				if err != nil {
 					return badInput(fmt.Errorf("read result: %w", err))
 				}
