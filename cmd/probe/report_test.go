@@ -77,7 +77,7 @@ func TestReportBadInput(t *testing.T) {
 		stderr string
 	}{
 		{"no files", []string{"report"}, "give at least one result file"},
-		{"missing file", []string{"report", filepath.Join(dir, "nope.json")}, "no such file or directory"},
+		{"missing file", []string{"report", filepath.Join(dir, "nope.json")}, filepath.Join(dir, "nope.json") + " does not exist"},
 		{"not a result", []string{"report", junk}, junk + ": not a probe result"},
 		{"bad format", []string{"report", junk, "--format", "pdf"}, `--format "pdf": want one of text, html, md, junit, json`},
 		{"merge nothing", []string{"report", "merge"}, "give the shard summaries to merge"},
