@@ -187,8 +187,13 @@ func step(ctx context.Context, cfg Config, run StepRunner, rate float64, refinin
 // it names the slowest, and says so: the one holding requests longest.
 func bottleneck(s *results.Summary, cfg Config) (name, why string) {
 	worst := 0.0
+	var slowest string
+	var top time.Duration // its p95
 	for _, e := range s.Endpoints {
 		p95 := e.Latency.Quantile(0.95)
+		if e.Requests > 0 && p95 > top {
+			slowest, top = e.Name, p95
+		}
 		if cfg.SLOP95 > 0 {
 			if score := float64(p95) / float64(cfg.SLOP95); score > 1 && score > worst {
 				name, worst = e.Name, score
@@ -203,15 +208,8 @@ func bottleneck(s *results.Summary, cfg Config) (name, why string) {
 			}
 		}
 	}
-	if name != "" {
-		return name, why
-	}
-	var slowest time.Duration
-	for _, e := range s.Endpoints {
-		if p95 := e.Latency.Quantile(0.95); e.Requests > 0 && p95 > slowest {
-			name, slowest = e.Name, p95
-			why = fmt.Sprintf("none broke the SLO; the slowest, p95 %s", results.Short(p95))
-		}
+	if name == "" && slowest != "" {
+		return slowest, "none broke the SLO; the slowest, p95 " + results.Short(top)
 	}
 	return name, why
 }

@@ -202,19 +202,7 @@ loadtests:
 	for _, b := range sentry.all() {
 		check("what probe sends: "+strings.SplitN(string(b), "\n", 2)[0], b)
 	}
-	files := 0
-	require.NoError(t, filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || path == suitePath {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		files++
-		check(path, b)
-		return nil
-	}))
+	files := eachFile(t, root, suitePath, check)
 	assert.Greater(t, files, 20, "run JSON, reports, summaries, raw, artifacts and the history were all written")
 	all := strings.Join(printed, "")
 	assert.Contains(t, all, "[redacted]", "names were shown, redacted")
@@ -274,9 +262,20 @@ loadtests:
 	for i, p := range printed {
 		assert.NotContains(t, p, pw, "printed output #%d", i)
 	}
+	files := eachFile(t, root, suitePath, func(path string, b []byte) {
+		assert.False(t, bytes.Contains(b, []byte(pw)), "the URL's password leaks in %s", path)
+	})
+	assert.Greater(t, files, 10, "runs, reports, the summary, the raw file and the gate's reports were written")
+	assert.FileExists(t, dir("load/raw.gob"))
+}
+
+// eachFile calls check with every file under root but skip, and returns how
+// many there were: what the commands wrote, to grep for a secret.
+func eachFile(t *testing.T, root, skip string, check func(path string, b []byte)) int {
+	t.Helper()
 	files := 0
 	require.NoError(t, filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || path == suitePath {
+		if err != nil || d.IsDir() || path == skip {
 			return err
 		}
 		b, err := os.ReadFile(path)
@@ -284,9 +283,8 @@ loadtests:
 			return err
 		}
 		files++
-		assert.False(t, bytes.Contains(b, []byte(pw)), "the URL's password leaks in %s", path)
+		check(path, b)
 		return nil
 	}))
-	assert.Greater(t, files, 10, "runs, reports, the summary, the raw file and the gate's reports were written")
-	assert.FileExists(t, dir("load/raw.gob"))
+	return files
 }
