@@ -7,7 +7,7 @@
 // those cores run out, and even a generator that cost nothing would see the
 // ratio printed here.
 //
-//	go run ./scripts/queuetail [-n 400000] [-seed 1]
+//	go run ./scripts/queuetail [-low 0.2] [-high 0.8] [-n 400000] [-seed 1]
 package main
 
 import (
@@ -55,16 +55,22 @@ func p99(rho float64, c, n int, s service, seed uint64) float64 {
 func main() {
 	n := flag.Int("n", 400000, "requests simulated per figure")
 	seed := flag.Uint64("seed", 1, "random seed")
+	low := flag.Float64("low", 0.2, "the lower utilisation, above 0")
+	high := flag.Float64("high", 0.8, "the higher utilisation, below 1")
 	flag.Parse()
 	if *n < 1000 {
 		fmt.Fprintln(os.Stderr, "queuetail: -n must be at least 1000")
 		os.Exit(2)
 	}
+	if !(0 < *low && *low < *high && *high < 1) {
+		fmt.Fprintln(os.Stderr, "queuetail: need 0 < -low < -high < 1")
+		os.Exit(2)
+	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "service\tservers\tp99 at 20%\tp99 at 80%\tratio\t")
+	fmt.Fprintf(w, "service\tservers\tp99 at %.0f%%\tp99 at %.0f%%\tratio\t\n", 100**low, 100**high)
 	for _, s := range shapes {
 		for _, c := range []int{1, 2} {
-			lo, hi := p99(0.2, c, *n, s, *seed), p99(0.8, c, *n, s, *seed)
+			lo, hi := p99(*low, c, *n, s, *seed), p99(*high, c, *n, s, *seed)
 			fmt.Fprintf(w, "%s\t%d\t%.2f\t%.2f\t%.2f\t\n", s.name, c, lo, hi, hi/lo)
 		}
 	}
