@@ -4,5 +4,5 @@
 // baselines of the release gate. One daemon writes a history (Lock); readers
 // open it read-only (OpenReadOnly) and never create it.
 //
-// It imports results only.
+// It imports results, and suite for the names of file kinds.
 package store

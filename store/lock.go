@@ -20,6 +20,9 @@ var ErrInUse = errors.New("history in use")
 // a crashed daemon leaves the file but not the lock. The file holds the
 // holder's pid, to name it. Readers (probe sla) take no lock.
 func Lock(path string) (unlock func() error, err error) {
+	if err := checkFile(path); err != nil {
+		return nil, err // before the lock file is made beside a device or a folder
+	}
 	name := path + ".lock"
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return nil, fmt.Errorf("history %s: %w", path, err)

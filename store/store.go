@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/probe-dev/probe/results"
+	"github.com/probe-dev/probe/suite"
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
 )
 
@@ -53,10 +54,21 @@ var schema = []string{
 	`CREATE INDEX baselines_by_test ON baselines (loadtest, env, saved_ms)`,
 }
 
+// ErrNotHistory is returned (wrapped) by Open when the path can never hold
+// a history until someone changes it: a folder or a device, a file that is
+// not SQLite, another program's database, or a newer probe's history.
+var ErrNotHistory = errors.New("not a probe history")
+
+// sqliteNotADB is SQLite's result code for a file that is not a database.
+const sqliteNotADB = 26
+
 // Open opens (or creates) the history at path.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("history %s: %w", path, err)
+	}
+	if err := checkFile(path); err != nil {
+		return nil, err
 	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
 	db, err := sql.Open("sqlite", dsn)
@@ -67,6 +79,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s := &Store{db: db, path: path}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
+		var coded interface{ Code() int }
+		switch {
+		case errors.Is(err, ErrNotHistory):
+			return nil, fmt.Errorf("history %s: %w", path, err)
+		case errors.As(err, &coded) && coded.Code() == sqliteNotADB:
+			err = fmt.Errorf("%w: %w", ErrNotHistory, err)
+		}
 		return nil, fmt.Errorf("history %s: %w (move the file away to start a new history)", path, err)
 	}
 	return s, nil
@@ -82,7 +101,7 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("history %s: %w", path, err)
 	case !info.Mode().IsRegular():
-		return nil, fmt.Errorf("history %s is not a file", path)
+		return nil, checkFile(path)
 	}
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
@@ -100,23 +119,57 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	return &Store{db: db, path: path}, nil
 }
 
+// checkFile refuses a path that is there but not a regular file: SQLite
+// would open a folder or a device and fail only at the first write.
+func checkFile(path string) error {
+	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
+		return fmt.Errorf("history %s is not a file (%s): %w; give --history a file's path", path, suite.FileKind(info.Mode()), ErrNotHistory)
+	}
+	return nil
+}
+
 func (s *Store) migrate(ctx context.Context) error {
 	var version int
 	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return err
 	}
 	if version > len(schema) {
-		return fmt.Errorf("written by a newer probe (schema %d, this probe knows %d)", version, len(schema))
+		return fmt.Errorf("%w: written by a newer probe (schema %d, this probe knows %d); run that probe, or give --history another file", ErrNotHistory, version, len(schema))
+	}
+	if version == 0 {
+		// A history starts empty; tables without a version are another
+		// program's, and probe does not write into them.
+		var tables sql.NullString
+		if err := s.db.QueryRowContext(ctx, "SELECT group_concat(name, ', ') FROM sqlite_master WHERE type = 'table'").Scan(&tables); err != nil {
+			return err
+		}
+		if tables.String != "" {
+			return fmt.Errorf("%w: a SQLite database of another program (tables %s), which probe leaves alone; give --history another file", ErrNotHistory, tables.String)
+		}
 	}
 	for i := version; i < len(schema); i++ {
-		if _, err := s.db.ExecContext(ctx, schema[i]); err != nil {
+		if err := s.step(ctx, i); err != nil {
 			return fmt.Errorf("schema step %d: %w", i+1, err)
-		}
-		if _, err := s.db.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
-			return err
 		}
 	}
 	return nil
+}
+
+// step applies schema[i] and counts it in one transaction, so a crash
+// between the two cannot leave a step that the next start runs again.
+func (s *Store) step(ctx context.Context, i int) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
+	if _, err := tx.ExecContext(ctx, schema[i]); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Close closes the file.

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -146,4 +148,80 @@ func TestOpenReadOnly(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, runs, 1)
 	assert.Error(t, ro.Add(t.Context(), Record{Scenario: "up", Env: "dev", Start: time.Now(), Status: results.Pass}), "read-only")
+}
+
+// TestOpenRefusesWhatIsNoHistory: a path that can never hold a history is
+// refused as ErrNotHistory, with what it is and what to do, and another
+// program's database is left as it was.
+func TestOpenRefusesWhatIsNoHistory(t *testing.T) {
+	foreign := func(t *testing.T, path string) {
+		db, err := sql.Open("sqlite", path)
+		require.NoError(t, err)
+		defer db.Close()
+		_, err = db.Exec("CREATE TABLE orders (id INTEGER)")
+		require.NoError(t, err)
+	}
+	newer := func(t *testing.T, path string) {
+		s, err := Open(t.Context(), path)
+		require.NoError(t, err)
+		_, err = s.db.Exec(fmt.Sprintf("PRAGMA user_version = %d", len(schema)+1))
+		require.NoError(t, err)
+		require.NoError(t, s.Close())
+	}
+	cases := []struct {
+		name string
+		make func(t *testing.T, path string)
+		want string
+	}{
+		{"a folder", func(t *testing.T, p string) { require.NoError(t, os.Mkdir(p, 0o700)) }, "is not a file (a folder)"},
+		{"a named pipe", func(t *testing.T, p string) { require.NoError(t, syscall.Mkfifo(p, 0o600)) }, "is not a file (a named pipe)"},
+		{"a text file", func(t *testing.T, p string) {
+			require.NoError(t, os.WriteFile(p, []byte(strings.Repeat("not sql ", 100)), 0o600))
+		}, "file is not a database"},
+		{"another program's database", foreign, "a SQLite database of another program (tables orders), which probe leaves alone; give --history another file"},
+		{"a newer probe's history", newer, "written by a newer probe"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "h.db")
+			tc.make(t, path)
+			before := dbTables(t, path)
+			_, err := Open(t.Context(), path)
+			require.ErrorIs(t, err, ErrNotHistory)
+			assert.Contains(t, err.Error(), "history "+path)
+			assert.Contains(t, err.Error(), tc.want)
+			unlock, err := Lock(path)
+			if info, serr := os.Stat(path); serr == nil && !info.Mode().IsRegular() {
+				require.ErrorIs(t, err, ErrNotHistory, "no lock file beside what is no file")
+				assert.NoFileExists(t, path+".lock")
+			} else {
+				require.NoError(t, err)
+				require.NoError(t, unlock())
+			}
+			assert.Equal(t, before, dbTables(t, path), "nothing written into it")
+		})
+	}
+}
+
+// dbTables lists the tables of the SQLite file at path, or nil when it is
+// no regular SQLite file.
+func dbTables(t *testing.T, path string) []string {
+	if info, err := os.Stat(path); err != nil || !info.Mode().IsRegular() {
+		return nil
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	require.NoError(t, err)
+	defer db.Close()
+	rows, err := db.Query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		require.NoError(t, rows.Scan(&n))
+		names = append(names, n)
+	}
+	return names
 }

@@ -46,7 +46,7 @@ func ReadRegular(path string, limit int64) ([]byte, error) {
 	case info.IsDir():
 		return nil, unreadablef("%s is a folder, not a file", path)
 	case !info.Mode().IsRegular():
-		return nil, unreadablef("%s is not a regular file (%s); give a file", path, fileKind(info.Mode()))
+		return nil, unreadablef("%s is not a regular file (%s); give a file", path, FileKind(info.Mode()))
 	case info.Size() > limit:
 		return nil, unreadablef("%s is %s, over the limit of %s", path, sizeText(info.Size()), sizeText(limit))
 	}
@@ -80,8 +80,11 @@ func describeStatError(path string, err error) error {
 	return unreadablef("%v", err)
 }
 
-func fileKind(m fs.FileMode) string {
+// FileKind names what a path that is not a regular file is, for messages.
+func FileKind(m fs.FileMode) string {
 	switch {
+	case m.IsDir():
+		return "a folder"
 	case m&fs.ModeNamedPipe != 0:
 		return "a named pipe"
 	case m&fs.ModeSocket != 0:

@@ -157,6 +157,16 @@ func TestBadInputBattery(t *testing.T) {
 			stderr: "the suite has no scenarios; probe run runs the checks and flows under scenarios:"},
 		{name: "--save-baseline into a history that cannot be", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --out {dir}/out --save-baseline --history {dir}/s.yaml/h.db", code: 2,
 			stderr: "--history: history", gone: []string{"out"}},
+		// 12: histories that can never be one. probe run probed on, and said
+		// only at the end that its runs were lost.
+		{name: "run --history a folder", files: map[string]string{"h.db": "dir"}, args: "run --suite {dir}/s.yaml --history {dir}/h.db", code: 2,
+			stderr: "h.db is not a file (a folder): not a probe history; give --history a file's path", gone: []string{"h.db.lock"}},
+		{name: "run --history a FIFO", files: map[string]string{"h.db": "fifo"}, args: "run --suite {dir}/s.yaml --history {dir}/h.db", code: 2,
+			stderr: "h.db is not a file (a named pipe)", gone: []string{"h.db.lock"}},
+		{name: "run --history a text file", files: map[string]string{"h.db": "a text that the user keeps, not a database at all"}, args: "run --suite {dir}/s.yaml --history {dir}/h.db", code: 2,
+			stderr: "h.db: not a probe history: file is not a database"},
+		{name: "--save-baseline into a folder", files: map[string]string{"h.db": "dir"}, args: "load lt --env dev --suite {dir}/s.yaml --out {dir}/out --save-baseline --history {dir}/h.db", code: 2,
+			stderr: "h.db is not a file (a folder)", gone: []string{"out"}},
 		{name: "report --out a folder", files: map[string]string{"a.json": "@summary5"}, args: "report {dir}/a.json --format html --out {dir}", code: 2, stderr: "it is a folder; give the name of a file"},
 		{name: "load --out a file", files: ok, args: "load lt --env dev --suite {dir}/s.yaml --out {dir}/s.yaml", code: 2,
 			stderr: "give a folder probe can write", notOut: "summary written"},

@@ -78,11 +78,16 @@ func runDaemon(cmd *cobra.Command, log *slog.Logger, f runFlags) error {
 		return err
 	}
 	unlock, err := store.Lock(f.history)
+	if errors.Is(err, store.ErrNotHistory) {
+		return badInput(fmt.Errorf("--history: %w", err))
+	}
 	if err != nil {
 		return err
 	}
 	defer unlock() //nolint:errcheck // closing a lock file; the kernel drops the lock anyway
-	pruneHistory(ctx, log, f.history, f.retention)
+	if err := pruneHistory(ctx, log, f.history, f.retention); err != nil {
+		return err
+	}
 	hist := &store.Lazy{Path: f.history, Retry: 30 * time.Second}
 	defer hist.Close()
 	opts := []scenarios.Option{scenarios.WithRedactor(s.Redactor), scenarios.WithArtifacts(f.artifacts)}
@@ -138,13 +143,18 @@ func daemonSuite(f runFlags) (*suite.Suite, map[string]string, error) {
 	return s, urls, nil
 }
 
-// pruneHistory forgets runs older than retention, when the history opens;
-// when it does not, probing goes on and runs are held until it can be written.
-func pruneHistory(ctx context.Context, log *slog.Logger, history string, retention time.Duration) {
+// pruneHistory forgets runs older than retention, when the history opens.
+// A path that can never be a history (a folder, another program's file) is
+// bad input; when the history fails otherwise, probing goes on and runs are
+// held until it can be written.
+func pruneHistory(ctx context.Context, log *slog.Logger, history string, retention time.Duration) error {
 	h, err := store.Open(ctx, history)
+	if errors.Is(err, store.ErrNotHistory) {
+		return badInput(fmt.Errorf("--history: %w", err))
+	}
 	if err != nil {
 		log.Error("history unusable: probing anyway, holding runs in memory until it opens", "err", err)
-		return
+		return nil
 	}
 	defer h.Close()
 	if retention > 0 {
@@ -152,6 +162,7 @@ func pruneHistory(ctx context.Context, log *slog.Logger, history string, retenti
 			log.Info("history pruned", "runs", n, "older than", retention)
 		}
 	}
+	return nil
 }
 
 // serve serves h on addr until stop, which gives requests in flight 5s and
