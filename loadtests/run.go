@@ -336,13 +336,14 @@ func newClient(ctx context.Context, timeout time.Duration, conns int, atTarget *
 		return cut.add(c), nil
 	}
 	tr := &http.Transport{
-		Proxy:               nil,
-		DialContext:         dial,
-		MaxIdleConnsPerHost: conns,
-		MaxConnsPerHost:     conns,
-		IdleConnTimeout:     90 * time.Second,
-		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12},
-		ForceAttemptHTTP2:   false,
+		Proxy:                  nil,
+		DialContext:            dial,
+		MaxIdleConnsPerHost:    conns,
+		MaxConnsPerHost:        conns,
+		IdleConnTimeout:        90 * time.Second,
+		MaxResponseHeaderBytes: maxResponseHead,
+		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
+		ForceAttemptHTTP2:      false,
 	}
 	return &http.Client{
 		Transport:     countingTransport{newWireTransport(dial, tr, conns), atTarget, timeout}, // which holds the timeout: body.go

@@ -50,11 +50,46 @@ type wirePool struct {
 // straight to the connection).
 const wireBuffer = 1 << 10
 
+// maxResponseHead bounds an answer's status line and headers, on either
+// transport. Each request in flight may hold one head, so net/http's 10 MiB
+// let a target that sends huge headers (cookies by the thousand) grow the
+// generator by 10 MiB a request; Chromium refuses heads over 256 KiB, so no
+// site that browsers can use sends more.
+const maxResponseHead = 256 << 10
+
+// errResponseHead is the error of an answer whose head is over
+// maxResponseHead.
+var errResponseHead = errors.New("the answer's status line and headers are over 256 KiB")
+
 type wireConn struct {
 	conn net.Conn
+	head *headLimit
 	br   *bufio.Reader
 	bw   *bufio.Writer
 	pool *wirePool
+}
+
+// headLimit is what a connection's reader reads through: while a head is
+// read it lets at most left bytes pass, as net/http's persistConn does.
+type headLimit struct {
+	r    io.Reader
+	on   bool
+	left int
+}
+
+func (h *headLimit) Read(p []byte) (int, error) {
+	if !h.on {
+		return h.r.Read(p)
+	}
+	if h.left <= 0 {
+		return 0, errResponseHead
+	}
+	if len(p) > h.left {
+		p = p[:h.left]
+	}
+	n, err := h.r.Read(p)
+	h.left -= n
+	return n, err
 }
 
 func newWireTransport(dial func(ctx context.Context, network, addr string) (net.Conn, error), fallback http.RoundTripper, conns int) *wireTransport {
@@ -159,7 +194,8 @@ func (t *wireTransport) get(ctx context.Context, p *wirePool, addr string) (*wir
 		<-p.slots
 		return nil, false, err
 	}
-	return &wireConn{conn: conn, br: bufio.NewReaderSize(conn, wireBuffer), bw: bufio.NewWriterSize(conn, wireBuffer), pool: p}, false, nil
+	head := &headLimit{r: conn}
+	return &wireConn{conn: conn, head: head, br: bufio.NewReaderSize(head, wireBuffer), bw: bufio.NewWriterSize(conn, wireBuffer), pool: p}, false, nil
 }
 
 // exchange writes req and reads its answer's head; the body is read by the
@@ -180,7 +216,13 @@ func (c *wireConn) exchange(req *http.Request) (*http.Response, error) {
 		return nil, deadlineErr(ctx, err)
 	}
 	for {
+		// What the buffer already holds is not counted: at most wireBuffer.
+		c.head.on, c.head.left = true, maxResponseHead
 		res, err := http.ReadResponse(c.br, req)
+		c.head.on = false
+		if errors.Is(err, errResponseHead) {
+			return nil, errResponseHead // the connection is mid-answer: discarded
+		}
 		if err != nil {
 			return nil, deadlineErr(ctx, err)
 		}

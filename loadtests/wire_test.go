@@ -165,6 +165,45 @@ func TestWireAnswerShapes(t *testing.T) {
 	}
 }
 
+// TestResponseHeadBounded: an answer whose head is over maxResponseHead is
+// an error, named so, on both transports, and the next answer on the same
+// host is read as usual; a head just under it goes through.
+func TestResponseHeadBounded(t *testing.T) {
+	under := "HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("c", maxResponseHead-200) + "\r\nContent-Length: 2\r\n\r\nok"
+	over := "HTTP/1.1 200 OK\r\n" + strings.Repeat("Set-Cookie: c="+strings.Repeat("v", 4000)+"\r\n", 2*maxResponseHead/4000) + "Content-Length: 2\r\n\r\nok"
+	answers := map[string]string{"/under": under, "/over": over}
+	base := rawServer(t, func(req *http.Request, _ string, _ int) (string, bool) { return answers[req.URL.Path], false })
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/over" {
+			for i := range 2 * maxResponseHead / 4000 {
+				w.Header().Add("Set-Cookie", fmt.Sprintf("c%d=%s", i, strings.Repeat("v", 4000)))
+			}
+		}
+		_, _ = w.Write([]byte("ok"))
+	}))
+	defer secure.Close()
+	for _, target := range []string{base, secure.URL} {
+		t.Run(target[:5], func(t *testing.T) {
+			var held atomic.Int64
+			client := newClient(t.Context(), 5*time.Second, 1, &held)
+			client.Transport.(countingTransport).RoundTripper.(*wireTransport).fallback.(*http.Transport).TLSClientConfig = secure.Client().Transport.(*http.Transport).TLSClientConfig
+			_, err := client.Get(target + "/over")
+			require.Error(t, err)
+			if strings.HasPrefix(target, "http:") {
+				assert.ErrorIs(t, err, errResponseHead)
+			} else {
+				assert.Contains(t, err.Error(), "server response headers exceeded")
+			}
+			for _, path := range []string{"/under", "/under"} {
+				res, err := client.Get(target + path)
+				require.NoError(t, err, path)
+				assert.Equal(t, "ok", drain(t, res))
+			}
+			assert.Zero(t, held.Load())
+		})
+	}
+}
+
 // TestWireSendsAgainOnStaleConnection: a server that closes a kept-alive
 // connection while it is idle, without saying so, costs a GET no error: it
 // goes again on a new connection. A POST is never sent twice (the server
