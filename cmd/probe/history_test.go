@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"io"
 	"net/http"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/probe-dev/probe/demoapp"
 	"github.com/probe-dev/probe/demoapp/demotest"
+	"github.com/probe-dev/probe/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -87,23 +89,43 @@ func TestRunHistoryInUse(t *testing.T) {
 	assert.Equal(t, 0, (<-done2).code)
 }
 
-// TestRunUnwritableHistory: with a history that cannot be written, the
-// daemon probes on, /readyz says why it is not ready, and the runs it could
-// not store make its exit non-zero with a word in the log.
+// TestRunUnwritableHistory: with a history that cannot be written, here
+// because another program holds SQLite's exclusive lock on it, the daemon probes
+// on, /readyz says why it is not ready, and the runs it could not store make
+// its exit non-zero with a word in the log. (A path that can never be a
+// history is refused at start: TestBadInputBattery.)
 func TestRunUnwritableHistory(t *testing.T) {
 	_, url := demotest.Start(t, demoapp.Faults{})
 	s := upSuite(t, url)
 	cases := []struct {
 		name  string
-		setup func(path string)
+		setup func(t *testing.T, path string)
 	}{
-		{"garbage", func(p string) { require.NoError(t, os.WriteFile(p, []byte(strings.Repeat("not sqlite ", 500)), 0o600)) }},
-		{"a folder", func(p string) { require.NoError(t, os.Mkdir(p, 0o700)) }},
+		{"locked by another program", func(t *testing.T, p string) {
+			h, err := store.Open(t.Context(), p)
+			require.NoError(t, err)
+			require.NoError(t, h.Close())
+			db, err := sql.Open("sqlite", p)
+			require.NoError(t, err)
+			conn, err := db.Conn(context.Background())
+			require.NoError(t, err)
+			// Out of WAL, an exclusive lock keeps readers out too, so the
+			// history does not even open.
+			for _, q := range []string{"PRAGMA journal_mode = DELETE", "BEGIN EXCLUSIVE"} {
+				_, err = conn.ExecContext(context.Background(), q)
+				require.NoError(t, err, q)
+			}
+			t.Cleanup(func() {
+				_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+				conn.Close()
+				db.Close()
+			})
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			history := filepath.Join(t.TempDir(), "h.db")
-			tc.setup(history)
+			tc.setup(t, history)
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			base, done := startRun(t, ctx, "--suite", s, "--history", history)
