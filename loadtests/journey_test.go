@@ -1,6 +1,7 @@
 package loadtests
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"net/http"
@@ -411,4 +412,59 @@ func TestJourneyStallShowsInDueLatency(t *testing.T) {
 	// a second step fall due in it.
 	assert.LessOrEqual(t, two.DueLatency.CountAbove(500*time.Millisecond), int64(10), "second steps due in the stall")
 	assert.GreaterOrEqual(t, j.Duration.Max(), time.Second, "a journey that met the stall took the stall's second")
+}
+
+// TestRawHidesSecretCaptureInErrors: a step whose URL holds a secret
+// capture and that fails before any answer (a timeout) quotes the URL it
+// sent in its error; the raw file keeps the URL as written there too, and
+// no error in it carries probe's endpoint mark.
+func TestRawHidesSecretCaptureInErrors(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/login":
+			fmt.Fprintf(w, `{"token": "tok-%d-Hx7q"}`, n.Add(1))
+		case "/orders":
+			<-r.Context().Done() // past the timeout
+		default:
+			http.NotFound(w, r) // a status error quotes no URL
+		}
+	}))
+	defer srv.Close()
+	lt := loadTest(t, `
+  - name: secret
+    timeout: 200ms
+    targets:
+      - name: j
+        journey:
+          - {name: login, request: {url: /login}, capture: [{name: tok, json: $.token, secret: true}]}
+          - {name: use, request: {url: '/orders?t={{capture "tok"}}'}}
+      - name: plain
+        path: /orders
+    profile: [{constant: {rate: 20/s, duration: 500ms}}]
+    limits: {max_duration: 10s, max_requests: 100}
+`)
+	var raw bytes.Buffer
+	s, err := Run(t.Context(), lt, Options{Env: "dev", BaseURL: srv.URL, Raw: vegeta.NewEncoder(&raw)})
+	require.NoError(t, err)
+	require.Positive(t, s.Endpoint("j: use").ErrorKinds[KindTimeout], "the secret step timed out")
+	require.Positive(t, s.Endpoint("plain").ErrorKinds[KindTimeout])
+	assert.NotContains(t, raw.String(), "-Hx7q", "a captured token in the raw file")
+	dec := vegeta.NewDecoder(&raw)
+	var errs []string
+	for {
+		var r vegeta.Result
+		if dec.Decode(&r) != nil {
+			break
+		}
+		if r.Error != "" {
+			errs = append(errs, r.Error)
+		}
+	}
+	require.NotEmpty(t, errs)
+	for _, e := range errs {
+		assert.NotContains(t, e, endpointMark, e)
+		assert.NotContains(t, e, "-Hx7q", e)
+	}
+	assert.Contains(t, strings.Join(errs, "\n"), `"`+srv.URL+`/orders?t={{capture \"tok\"}}"`, "the URL as written")
 }

@@ -181,11 +181,14 @@ loop:
 			idx, kind := c.add(r, step, reason != "")
 			r.Body = nil
 			if o.Raw != nil {
+				written := ""
 				if step && tg.journeys[tg.eps[idx].journey].steps[tg.eps[idx].step].secret {
-					// its URL may hold a secret capture: write the step's as written
-					r.URL = o.Redact(tg.base + tg.eps[idx].path)
+					// its URL may hold a secret capture: write the step's as
+					// written, in the error too, which quotes the URL sent
+					written = tg.base + tg.eps[idx].path
+					r.URL = written
 				}
-				r.URL, r.Error = o.Redact(r.URL), o.Redact(r.Error)
+				r.URL, r.Error = o.Redact(r.URL), o.Redact(rawError(r.Error, written))
 				if err := o.Raw.Encode(r); err != nil {
 					log.Error("raw results", "err", err)
 					o.Raw = nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,26 @@ import (
 // fragment: a client never sends the fragment, and vegeta hands the URL back
 // in the result, so each result finds its endpoint.
 const endpointMark = "#probe-endpoint="
+
+var (
+	// quotedURL is a URL as net/http quotes it in a transport error.
+	quotedURL = regexp.MustCompile(`"https?://[^"]*"`)
+	// markText is endpointMark and what follows it in a URL.
+	markText = regexp.MustCompile(regexp.QuoteMeta(endpointMark) + `[0-9/]*`)
+)
+
+// rawError is a result's error as the raw file keeps it: without probe's
+// endpoint mark, and with each URL it quotes replaced by written when that
+// is given (the URL sent may hold a secret capture).
+func rawError(msg, written string) string {
+	if msg == "" {
+		return ""
+	}
+	if written != "" {
+		msg = quotedURL.ReplaceAllLiteralString(msg, strconv.Quote(written))
+	}
+	return markText.ReplaceAllLiteralString(msg, "")
+}
 
 // endpoint is one target of a load test, ready to render requests, or one
 // step of a journey target (rendered by its jstep).
