@@ -204,6 +204,13 @@ var invalidCases = []invalidCase{
 		schemaCatches: true,
 	},
 	{
+		name: "empty journey step", // it panicked
+		yaml: validBase + "loadtests:\n  - name: l\n    targets:\n      - name: j\n        journey:\n          - {name: a, request: {url: /}}\n          -\n" +
+			"    profile:\n      - constant: {rate: 10/s, duration: 1s}\n    limits: {max_duration: 5s, max_requests: 100}\n",
+		want:          []string{`suite.yaml:10:12: loadtests[0].targets[0].journey[1]: empty list item: remove the lone '-' or give it a value`},
+		schemaCatches: true,
+	},
+	{
 		name: "the gate section names an unknown endpoint",
 		yaml: validBase + loadTest("    gate:\n      min_effect: 10%\n      endpoints:\n        prodcts: {ignore: true}\n"),
 		want: []string{`suite.yaml:15:18: loadtests[0].gate.endpoints.prodcts: unknown endpoint "prodcts" (did you mean "products"?); this load test's endpoints are products`},

@@ -559,7 +559,9 @@ func (m *merged) validateLoadTest(l loc[*LoadTest], add func(Error)) []string {
 		if steps := m.journeySteps(t); steps != nil {
 			journeys = append(journeys, t.Name)
 			for _, st := range steps {
-				names = append(names, StepEndpoint(t.Name, StepName(st)))
+				if st != nil { // a lone '-': said in validateRequestSteps
+					names = append(names, StepEndpoint(t.Name, StepName(st)))
+				}
 			}
 		} else {
 			names = append(names, t.Name)
