@@ -220,10 +220,7 @@ func (c *wireConn) exchange(req *http.Request) (*http.Response, error) {
 		c.head.on, c.head.left = true, maxResponseHead
 		res, err := http.ReadResponse(c.br, req)
 		c.head.on = false
-		if errors.Is(err, errResponseHead) {
-			return nil, errResponseHead // the connection is mid-answer: discarded
-		}
-		if err != nil {
+		if err != nil { // errResponseHead too: RoundTrip discards the connection
 			return nil, deadlineErr(ctx, err)
 		}
 		// 1xx answers other than a protocol switch come before the real one.

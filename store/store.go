@@ -101,7 +101,7 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("history %s: %w", path, err)
 	case !info.Mode().IsRegular():
-		return nil, checkFile(path)
+		return nil, notAFile(path, info.Mode())
 	}
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
@@ -123,9 +123,13 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 // would open a folder or a device and fail only at the first write.
 func checkFile(path string) error {
 	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
-		return fmt.Errorf("history %s is not a file (%s): %w; give --history a file's path", path, suite.FileKind(info.Mode()), ErrNotHistory)
+		return notAFile(path, info.Mode())
 	}
 	return nil
+}
+
+func notAFile(path string, m os.FileMode) error {
+	return fmt.Errorf("history %s is not a file (%s): %w; give --history a file's path", path, suite.FileKind(m), ErrNotHistory)
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -78,15 +78,12 @@ func runDaemon(cmd *cobra.Command, log *slog.Logger, f runFlags) error {
 		return err
 	}
 	unlock, err := store.Lock(f.history)
-	if errors.Is(err, store.ErrNotHistory) {
-		return badInput(fmt.Errorf("--history: %w", err))
-	}
 	if err != nil {
-		return err
+		return historyErr(err)
 	}
 	defer unlock() //nolint:errcheck // closing a lock file; the kernel drops the lock anyway
 	if err := pruneHistory(ctx, log, f.history, f.retention); err != nil {
-		return err
+		return historyErr(err)
 	}
 	hist := &store.Lazy{Path: f.history, Retry: 30 * time.Second}
 	defer hist.Close()
@@ -145,12 +142,12 @@ func daemonSuite(f runFlags) (*suite.Suite, map[string]string, error) {
 
 // pruneHistory forgets runs older than retention, when the history opens.
 // A path that can never be a history (a folder, another program's file) is
-// bad input; when the history fails otherwise, probing goes on and runs are
-// held until it can be written.
+// returned (store.ErrNotHistory); when the history fails otherwise, probing
+// goes on and runs are held until it can be written.
 func pruneHistory(ctx context.Context, log *slog.Logger, history string, retention time.Duration) error {
 	h, err := store.Open(ctx, history)
 	if errors.Is(err, store.ErrNotHistory) {
-		return badInput(fmt.Errorf("--history: %w", err))
+		return err
 	}
 	if err != nil {
 		log.Error("history unusable: probing anyway, holding runs in memory until it opens", "err", err)
@@ -163,6 +160,14 @@ func pruneHistory(ctx context.Context, log *slog.Logger, history string, retenti
 		}
 	}
 	return nil
+}
+
+// historyErr makes a path that can never be a history bad input.
+func historyErr(err error) error {
+	if errors.Is(err, store.ErrNotHistory) {
+		return badInput(fmt.Errorf("--history: %w", err))
+	}
+	return err
 }
 
 // serve serves h on addr until stop, which gives requests in flight 5s and
